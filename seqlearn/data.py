@@ -1,0 +1,84 @@
+"""Data for the chapters: synthetic tasks made from a seeded generator, and real data that ships in packages.
+
+Nothing here downloads. Arrays are batch-first, (N, T, features), the layout for slicing mini-batches;
+pass ``batch_first=True`` to the model or transpose to (T, B, features).
+"""
+import numpy as np
+
+
+def sunspots():
+    """Yearly mean sunspot numbers, 1700-2008 (309 values), from the copy that statsmodels ships.
+
+    Returns (years, values) as float64 arrays.
+    """
+    try:
+        from statsmodels.datasets import sunspots as ds
+    except ImportError as e:                      # pragma: no cover - depends on the environment
+        raise ImportError("sunspots() reads the data set that ships with statsmodels: pip install statsmodels") from e
+    table = ds.load_pandas().data
+    return table["YEAR"].to_numpy(np.float64), table["SUNACTIVITY"].to_numpy(np.float64)
+
+
+def windows(series, length):
+    """Sliding windows for next-step forecasting: x (N, length, 1) and the value after each window y (N,)."""
+    series = np.asarray(series)
+    if series.ndim != 1 or len(series) <= length:
+        raise ValueError(f"series must be 1-D and longer than length={length}, got shape {series.shape}")
+    idx = np.arange(length)[None, :] + np.arange(len(series) - length)[:, None]
+    return series[idx][..., None], series[length:]
+
+
+def sine_waves(n, length, rng, noise=0.0):
+    """n sine waves of random frequency and phase: x (N, length, 1) and the next value of each y (N,)."""
+    freq = rng.uniform(0.05, 0.25, size=(n, 1))
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    t = np.arange(length + 1)[None, :]
+    wave = np.sin(2 * np.pi * freq * t + phase) + noise * rng.normal(size=(n, length + 1))
+    return wave[:, :-1, None], wave[:, -1]
+
+
+def adding_problem(n, length, rng):
+    """The adding problem of Hochreiter & Schmidhuber (1997).
+
+    Each step carries a value in [0, 1) and a marker; exactly two markers are 1, one in each half.
+    The target is the sum of the two marked values. Returns x (N, length, 2), y (N,).
+    """
+    values = rng.uniform(0, 1, size=(n, length))
+    markers = np.zeros((n, length))
+    half = length // 2
+    first, second = rng.integers(0, half, n), rng.integers(half, length, n)
+    markers[np.arange(n), first] = markers[np.arange(n), second] = 1
+    x = np.stack([values, markers], axis=-1)
+    return x, values[np.arange(n), first] + values[np.arange(n), second]
+
+
+def bracket_sequences(n, length, rng, max_depth=4):
+    """Random balanced-so-far bracket strings and their nesting depth after each character.
+
+    x (N, length, 2) is one-hot over '(' and ')', depth (N, length) counts open brackets. A ')' is
+    only drawn when something is open and '(' only below ``max_depth``, so depth stays in [0, max_depth].
+    """
+    x = np.zeros((n, length, 2))
+    depth = np.zeros((n, length), dtype=np.int64)
+    d = np.zeros(n, dtype=np.int64)
+    for t in range(length):
+        p_open = np.where(d == 0, 1.0, np.where(d >= max_depth, 0.0, 0.5))
+        opens = rng.uniform(size=n) < p_open
+        d = d + np.where(opens, 1, -1)
+        x[np.arange(n), t, np.where(opens, 0, 1)] = 1
+        depth[:, t] = d
+    return x, depth
+
+
+def python_text():
+    """About 460,000 characters of English prose: the Python language reference topics shipped with CPython."""
+    from pydoc_data.topics import topics
+    return "\n".join(topics[k] for k in sorted(topics))
+
+
+def one_hot(indices, size):
+    """One-hot encode an integer array: shape (...,) -> (..., size), float64."""
+    indices = np.asarray(indices)
+    if indices.size and (indices.min() < 0 or indices.max() >= size):
+        raise ValueError(f"indices must lie in [0, {size}), got values in [{indices.min()}, {indices.max()}]")
+    return np.eye(size)[indices]

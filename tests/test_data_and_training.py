@@ -1,0 +1,65 @@
+"""The chapters' data sets and training loop."""
+import numpy as np
+import pytest
+import torch
+
+import seqlearn.torch as st
+from seqlearn import data
+from seqlearn.train import SequenceModel, fit
+
+
+def test_sunspots_ship_with_statsmodels():
+    years, values = data.sunspots()
+    assert years[0] == 1700 and years[-1] == 2008 and len(values) == 309
+    assert values.min() >= 0
+
+
+def test_windows_pair_each_window_with_the_next_value():
+    x, y = data.windows(np.arange(10.0), 3)
+    assert x.shape == (7, 3, 1) and y.shape == (7,)
+    assert np.array_equal(x[2, :, 0], [2, 3, 4]) and y[2] == 5
+    with pytest.raises(ValueError, match="longer than length=3"):
+        data.windows(np.arange(3.0), 3)
+
+
+def test_adding_problem_targets_are_the_marked_sums():
+    x, y = data.adding_problem(50, 20, np.random.default_rng(0))
+    assert x.shape == (50, 20, 2)
+    assert np.all(x[..., 1].sum(1) == 2)
+    assert np.all(x[:, :10, 1].sum(1) == 1)          # one marker in each half
+    np.testing.assert_allclose(y, (x[..., 0] * x[..., 1]).sum(1))
+
+
+def test_bracket_depth_counts_open_brackets():
+    x, depth = data.bracket_sequences(30, 40, np.random.default_rng(1), max_depth=3)
+    steps = x[..., 0] - x[..., 1]                     # +1 for '(' and -1 for ')'
+    assert np.array_equal(np.cumsum(steps, axis=1), depth)
+    assert depth.min() >= 0 and depth.max() <= 3
+
+
+def test_sine_waves_continue_the_wave():
+    x, y = data.sine_waves(8, 30, np.random.default_rng(2))
+    assert x.shape == (8, 30, 1) and y.shape == (8,)
+    assert np.abs(x).max() <= 1 and np.abs(y).max() <= 1
+
+
+def test_python_text_is_shipped_prose():
+    text = data.python_text()
+    assert len(text) > 100_000 and "the" in text
+
+
+def test_one_hot_checks_its_range():
+    assert np.array_equal(data.one_hot([0, 2], 3), [[1, 0, 0], [0, 0, 1]])
+    with pytest.raises(ValueError, match=r"\[0, 3\), got values in \[0, 3\]"):
+        data.one_hot([0, 3], 3)
+
+
+def test_fit_learns_a_sine_continuation_and_clips():
+    torch.manual_seed(0)
+    x, y = data.sine_waves(256, 20, np.random.default_rng(3))
+    x, y = torch.tensor(x, dtype=torch.float32), torch.tensor(y[:, None], dtype=torch.float32)
+    model = SequenceModel(st.GRU(1, 16, batch_first=True), 1)
+    hist = fit(model, torch.nn.functional.mse_loss, x, y, epochs=15, batch_size=32, lr=1e-2, clip=1.0,
+               val=(x[:64], y[:64]), generator=torch.Generator().manual_seed(0))
+    assert hist["train"][-1] < hist["train"][0] / 5
+    assert len(hist["val"]) == 15 and len(hist["grad_norm"]) == 15 * 8
