@@ -1,0 +1,105 @@
+"""Notebook chores: run a chapter and store its outputs, and keep every setup cell in step with _config.yml.
+
+    python tools/nbtools.py run notebooks/01_recurrent_cell.ipynb [...]   # execute in place, record the run
+    python tools/nbtools.py sync                                           # rewrite setup cells from _config.yml
+    python tools/nbtools.py check                                          # fail if a setup cell is stale
+
+The repository URL lives in _config.yml alone (repository: url:). Each chapter's first code cell, the
+setup cell that installs seqlearn on Colab, is generated from it, so a fork changes one line and runs `sync`.
+"""
+import datetime
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+SETUP_TAG = "setup"
+
+
+def repository_url():
+    """The repository URL from _config.yml (read with a regex: no YAML dependency needed)."""
+    text = (ROOT / "_config.yml").read_text()
+    match = re.search(r"^repository:\s*\n(?:\s+.*\n)*?\s+url:\s*(\S+)", text, re.M)
+    if not match:
+        raise SystemExit("_config.yml has no repository: url:")
+    return match.group(1)
+
+
+def setup_cell_source(url=None):
+    url = url or repository_url()
+    return (
+        "# Setup: on Colab (or wherever seqlearn is missing) install it from the book's repository.\n"
+        "# With the repository checked out and `make` run, seqlearn is already installed: this does nothing.\n"
+        "import importlib.util, subprocess, sys\n"
+        "if importlib.util.find_spec(\"seqlearn\") is None:\n"
+        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", \"seqlearn[book] @ git+{url}\"],\n"
+        "                   check=True)"
+    )
+
+
+def notebooks():
+    return sorted(p for p in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def setup_cell(nb):
+    """The first code cell, which must be tagged 'setup'."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            return cell if SETUP_TAG in cell.metadata.get("tags", []) else None
+    return None
+
+
+def sync(check_only=False):
+    stale = []
+    for path in notebooks():
+        nb = nbformat.read(path, as_version=4)
+        cell = setup_cell(nb)
+        if cell is None:
+            stale.append(f"{path.name}: first code cell is not tagged '{SETUP_TAG}'")
+        elif cell.source != setup_cell_source():
+            stale.append(f"{path.name}: setup cell differs from the one generated from _config.yml")
+            if not check_only:
+                cell.source = setup_cell_source()
+                nbformat.write(nb, path)
+    return stale
+
+
+def run(path):
+    """Execute a notebook top to bottom in its folder, store outputs and a record of the run."""
+    from nbclient import NotebookClient
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=900, kernel_name="python3", store_widget_state=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    import numpy
+    import torch
+    import seqlearn
+    nb.metadata["seqlearn_run"] = {
+        "seqlearn": seqlearn.__version__, "torch": torch.__version__, "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU",
+        "cpu_threads": torch.get_num_threads(), "seconds": round(seconds, 1),
+        "date": datetime.date.today().isoformat(),
+    }
+    nbformat.write(nb, path)
+    print(f"{path.name}: ran in {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:] or ["check"]
+    if command == "run":
+        for arg in args:
+            run(arg)
+    elif command in ("sync", "check"):
+        problems = sync(check_only=command == "check")
+        for p in problems:
+            print(p)
+        sys.exit(1 if problems and command == "check" else 0)
+    else:
+        raise SystemExit(__doc__)
