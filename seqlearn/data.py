@@ -16,7 +16,8 @@ def sunspots():
     except ImportError as e:                      # pragma: no cover - depends on the environment
         raise ImportError("sunspots() reads the data set that ships with statsmodels: pip install statsmodels") from e
     table = ds.load_pandas().data
-    return table["YEAR"].to_numpy(np.float64), table["SUNACTIVITY"].to_numpy(np.float64)
+    # copies: statsmodels hands out read-only arrays, which torch.from_numpy warns about
+    return table["YEAR"].to_numpy(np.float64).copy(), table["SUNACTIVITY"].to_numpy(np.float64).copy()
 
 
 def windows(series, length):

@@ -12,6 +12,7 @@ def test_sunspots_ship_with_statsmodels():
     years, values = data.sunspots()
     assert years[0] == 1700 and years[-1] == 2008 and len(values) == 309
     assert values.min() >= 0
+    assert values.flags.writeable          # torch.from_numpy takes it without complaint
 
 
 def test_windows_pair_each_window_with_the_next_value():
