@@ -5,8 +5,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SHELL  := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
+NBVAL  := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-kernel-name python3 \
+          --nbval-cell-timeout 900 --nbval-kernel-startup-timeout 180 -p no:cacheprovider
 
-.PHONY: setup book test unit notebooks clean
+.PHONY: setup book test unit notebooks browser colab student bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,17 +19,36 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 setup: $(VENV)/.installed
 
 # The book renders the notebooks' stored outputs (nbval checks they are what a fresh run prints).
+# MathJax and the widget JavaScript are bundled from the npm registry so the site works offline.
 book: setup
+	bash tools/vendor_static.sh
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# Package tests: parity with torch.nn, BPTT against autograd and finite differences, errors, tools.
 unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
+# Every chapter re-run and compared with its stored outputs (strict nbval).
 notebooks: setup
-	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg \
-		--nbval-kernel-name python3 --nbval-cell-timeout 600 -p no:cacheprovider
+	$(BIN)/python -m pytest $(NBVAL) notebooks
 
-test: unit book
+# The built site in headless Chromium (Debian: apt-get install chromium chromium-driver).
+browser: book
+	$(BIN)/python -m pytest tests/browser
+
+# Student edition: solutions removed (cells tagged 'solution'), exercise outputs cleared.
+student: setup
+	rm -rf _build/student
+	$(BIN)/python tools/student_edition.py _build/student
+
+# A fresh "Colab" runtime per chapter: only the setup cell installs seqlearn; the student edition too.
+colab: student
+	$(BIN)/python tools/colab_sim.py notebooks/*.ipynb _build/student/*.ipynb
+
+test: unit notebooks browser colab
+
+bench: setup
+	$(BIN)/python -m seqlearn.bench
 
 clean:
 	rm -rf _build

@@ -1,0 +1,50 @@
+"""The repository's notebook tools: setup cells in step with _config.yml, and the student edition."""
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import nbtools  # noqa: E402
+import student_edition  # noqa: E402
+
+
+def test_every_chapter_setup_cell_is_generated_from_config():
+    assert nbtools.notebooks(), "no chapter notebooks found"
+    assert nbtools.sync(check_only=True) == []
+
+
+def test_setup_cell_installs_from_the_configured_repository():
+    source = nbtools.setup_cell_source("https://example.org/fork/seqlearn")
+    assert "git+https://example.org/fork/seqlearn" in source
+    assert 'find_spec("seqlearn") is None' in source      # does nothing where seqlearn is installed
+
+
+def test_every_chapter_has_exercises_with_tagged_solutions():
+    for path in nbtools.notebooks():
+        nb = nbformat.read(path, as_version=4)
+        tags = [t for cell in nb.cells for t in cell.metadata.get("tags", [])]
+        assert tags.count("exercise") >= 3, f"{path.name}: fewer than 3 exercises"
+        assert "solution" in tags, f"{path.name}: no solution cells"
+
+
+def test_student_edition_removes_solutions_and_clears_exercise_outputs():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("text"),
+                nbformat.v4.new_markdown_cell("exercise", metadata={"tags": ["exercise"]}),
+                nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["exercise"]},
+                                          outputs=[nbformat.v4.new_output("stream", text="1")]),
+                nbformat.v4.new_markdown_cell("answer", metadata={"tags": ["solution"]}),
+                nbformat.v4.new_code_cell("print(42)", metadata={"tags": ["solution"]})]
+    out, removed, cleared = student_edition.student_edition(nb)
+    assert [c.source for c in out.cells] == ["text", "exercise", "x = 1"]
+    assert (removed, cleared) == (2, 1) and out.cells[2].outputs == []
+
+
+def test_student_edition_refuses_a_notebook_without_solutions(tmp_path):
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    with pytest.raises(SystemExit, match="no cell is tagged 'solution'"):
+        student_edition.main(tmp_path / "out", [path])
