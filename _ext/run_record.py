@@ -13,8 +13,8 @@ from docutils import nodes
 def record_sentence(record):
     return (f"The outputs on this page were produced by running the notebook top to bottom on "
             f"{record['date']} with seqlearn {record['seqlearn']}, PyTorch {record['torch']}, "
-            f"NumPy {record['numpy']} and Python {record['python']}, on {record['device']} "
-            f"({record['cpu_threads']} CPU threads), in {record['seconds']:.0f} s.")
+            f"NumPy {record['numpy']} and Python {record['python']}, on {record['device']}, "
+            f"in {record['seconds']:.0f} s.")
 
 
 def add_run_record(app, doctree):
@@ -25,7 +25,8 @@ def add_run_record(app, doctree):
     section = next(iter(doctree.findall(nodes.section)), None)
     if not record or section is None:
         return
-    note = nodes.note(classes=["run-record"])
+    note = nodes.admonition(classes=["note", "run-record"])
+    note += nodes.title(text="About the outputs on this page")
     note += nodes.paragraph(text=record_sentence(record))
     section.insert(1, note)                       # right after the chapter title
 

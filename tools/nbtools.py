@@ -84,7 +84,7 @@ def run(path):
         "seqlearn": seqlearn.__version__, "torch": torch.__version__, "numpy": numpy.__version__,
         "python": platform.python_version(),
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU",
-        "cpu_threads": torch.get_num_threads(), "seconds": round(seconds, 1),
+        "seconds": round(seconds, 1),
         "date": datetime.date.today().isoformat(),
     }
     nbformat.write(nb, path)

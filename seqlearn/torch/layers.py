@@ -10,6 +10,7 @@ import warnings
 import torch
 import torch.nn.functional as nnf
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .. import _checks
@@ -23,6 +24,7 @@ class Recurrent(nn.Module):
     """Base of RNN, LSTM and GRU: parameters, input checks and the loop over layers and directions."""
 
     step, gates, num_state = None, None, None
+    additive = False          # True when a step's pre-activation is gi + h W_hh^T + b_hh (RNN and LSTM)
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None, **options):
@@ -131,16 +133,26 @@ class Recurrent(nn.Module):
     def _run_direction(self, inp, state, weights, reverse, mask):
         """One layer, one direction over the sequence: returns (output (T, B, H), final state tuple)."""
         w_ih, w_hh, b_ih, b_hh = weights
-        gi = nnf.linear(inp, w_ih, b_ih).unbind(0)   # input projection for all steps in one GEMM
+        if self.additive and b_hh is not None:       # a_t = gi_t + h W_hh^T + b_hh: add b_hh once, here
+            b_ih, b_hh = b_ih + b_hh, None
+        gi = nnf.linear(inp, w_ih, b_ih)             # (T, B, G*H): input projection for all steps in one GEMM
+        defer = self.additive and torch.is_grad_enabled() and w_hh.requires_grad
+        if defer:                                    # dW_hh in one GEMM after the loop: _DeferredWeightGrad
+            h_prev = []
+            gi, w_hh = _DeferredWeightGrad.apply(gi, w_hh, h_prev), w_hh.detach()
+        gi = gi.unbind(0)                            # T views at once; gi[t] in the loop makes backward O(T^2)
         T = len(gi)
-        outs = [None] * T
+        outs, hs = [None] * T, [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
+            hs[t] = state[0]                         # h_{t-1}, the state step t starts from
             new = self.step(gi[t], state, w_hh, b_hh, **self.options)
             if mask is None:
                 state, outs[t] = new, new[0]
             else:                                    # past its length a sequence keeps its state, outputs 0
                 state = tuple(torch.where(mask[t], n, s) for n, s in zip(new, state))
                 outs[t] = new[0] * mask[t]
+        if defer:
+            h_prev.append(torch.stack(hs).detach())  # (T, B, H), for _DeferredWeightGrad's backward
         return torch.stack(outs), state
 
     @staticmethod
@@ -153,9 +165,31 @@ class Recurrent(nn.Module):
         return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
 
+class _DeferredWeightGrad(torch.autograd.Function):
+    """Identity on gi whose backward also returns dL/dW_hh = sum_t da_t^T h_{t-1} in ONE matrix product.
+
+    For the RNN and the LSTM a_t = gi_t + h_{t-1} W_hh^T, so dL/dgi_t = dL/da_t. The loop runs with
+    W_hh detached, so autograd skips T small (G*H, B) @ (B, H) products and their running sum; the
+    layer puts the stacked states h_{t-1} (T, B, H) into the list ``h_prev`` once the loop is done.
+    """
+
+    @staticmethod
+    def forward(ctx, gi, weight_hh, h_prev):
+        ctx.h_prev = h_prev
+        return gi.view_as(gi)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_gi):                      # grad_gi: (T, B, G*H), da_t for every step
+        (h_prev,) = ctx.h_prev
+        GH, H = grad_gi.shape[-1], h_prev.shape[-1]
+        grad_w = grad_gi.reshape(-1, GH).T @ h_prev.reshape(-1, H) if ctx.needs_input_grad[1] else None
+        return grad_gi, grad_w, None
+
+
 class RNN(Recurrent):
     """Elman RNN with ``nonlinearity='tanh'`` or ``'relu'``, written from its equation (mirrors torch.nn.RNN)."""
-    step, gates, num_state = staticmethod(rnn_step), 1, 1
+    step, gates, num_state, additive = staticmethod(rnn_step), 1, 1, True
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
@@ -167,7 +201,7 @@ class RNN(Recurrent):
 
 class LSTM(Recurrent):
     """LSTM written from its gate equations, gate order i, f, g, o (mirrors torch.nn.LSTM)."""
-    step, gates, num_state = staticmethod(lstm_step), 4, 2
+    step, gates, num_state, additive = staticmethod(lstm_step), 4, 2, True
 
 
 class GRU(Recurrent):
