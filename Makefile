@@ -5,6 +5,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SHELL  := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
+# The chapters display figures themselves (seqlearn.plotting.show) or through Jupyter's inline backend;
+# a backend chosen by the caller's environment (MPLBACKEND=Agg on many CI servers) must not reach them.
+unexport MPLBACKEND
 NBVAL  := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-kernel-name python3 \
           --nbval-cell-timeout 900 --nbval-kernel-startup-timeout 180 -p no:cacheprovider
 

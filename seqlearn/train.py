@@ -2,6 +2,8 @@
 
 Works with any torch.nn.Module; the recurrent core can be torch.nn's or seqlearn.torch's.
 """
+import copy
+
 import torch
 from torch import nn
 
@@ -27,20 +29,28 @@ class SequenceModel(nn.Module):
         return self.readout(out)
 
 
-def fit(model, loss_fn, x, y, *, epochs, batch_size, lr=1e-2, clip=None, val=None, generator=None):
+def fit(model, loss_fn, x, y, *, epochs, batch_size, lr=1e-2, clip=None, val=None, keep_best=False,
+        generator=None):
     """Train with Adam on (x, y) in shuffled mini-batches of batch_size along dim 0.
 
-    clip: max global gradient norm (``clip_grad_norm_``), or None. val: optional (x_val, y_val).
-    Returns a history dict with per-epoch 'train' and 'val' loss and the per-step 'grad_norm'
-    (measured before clipping).
+    x, y and ``val`` must already be on the model's device. clip: max global gradient norm
+    (``clip_grad_norm_``), or None. val: optional (x_val, y_val), evaluated after every epoch in
+    ``eval()`` mode without gradients. keep_best: with ``val``, end with the parameters of the epoch
+    whose validation loss was lowest (model selection on validation, never on the test set).
+    Returns a history dict with per-epoch 'train' and 'val' loss, the per-step 'grad_norm' (measured
+    before clipping) and 'best_epoch' (1-based; the last epoch unless keep_best).
     """
+    if keep_best and val is None:
+        raise ValueError("keep_best=True selects the epoch with the lowest validation loss: pass val=(x, y)")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train": [], "val": [], "grad_norm": []}
+    history = {"train": [], "val": [], "grad_norm": [], "best_epoch": epochs}
+    best, best_state = float("inf"), None
     n = x.shape[0]
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         model.train()
         total = 0.0
         for idx in torch.randperm(n, generator=generator).split(batch_size):
+            idx = idx.to(x.device)
             opt.zero_grad()
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
@@ -53,4 +63,9 @@ def fit(model, loss_fn, x, y, *, epochs, batch_size, lr=1e-2, clip=None, val=Non
             model.eval()
             with torch.no_grad():
                 history["val"].append(float(loss_fn(model(val[0]), val[1])))
+            if keep_best and history["val"][-1] < best:
+                best, history["best_epoch"] = history["val"][-1], epoch
+                best_state = copy.deepcopy(model.state_dict())
+    if keep_best:
+        model.load_state_dict(best_state)
     return history
