@@ -151,6 +151,29 @@ class Recurrent:
                 out[t] = np.where(mask[t], new[0], 0)
         return out, state, (names, reverse, caches)
 
+    def saved_arrays(self):
+        """The arrays the last ``forward`` keeps for ``backward`` (its tape), each block of memory once.
+
+        Per layer the tape holds the layer's input and, per direction, every step's cache. A view
+        (such as a slice of a larger array) keeps its whole parent alive, so the parent is listed.
+        ``sum(a.nbytes for a in model.saved_arrays())`` is the memory that training adds to inference.
+        """
+        found = {}
+
+        def walk(obj):
+            if isinstance(obj, np.ndarray):
+                owner = obj if obj.base is None else obj.base
+                found[id(owner)] = owner
+            elif isinstance(obj, (list, tuple)):
+                for item in obj:
+                    walk(item)
+            elif isinstance(obj, dict):
+                for item in obj.values():
+                    walk(item)
+
+        walk(self._tape)
+        return list(found.values())
+
     # ----------------------------------------------------------------------------------------------
     def backward(self, grad_output, grad_hn=None):
         """Backpropagation through time for the last ``forward``.
