@@ -83,3 +83,14 @@ def one_hot(indices, size):
     if indices.size and (indices.min() < 0 or indices.max() >= size):
         raise ValueError(f"indices must lie in [0, {size}), got values in [{indices.min()}, {indices.max()}]")
     return np.eye(size)[indices]
+
+
+def sign_memory(n, length, rng):
+    """Remember the sign: x (N, length, 1) holds ±1 at the first step and 0 after it; y (N,) is 1 for +1, 0 for -1.
+
+    The answer is due after the last step, so a network must carry one bit for ``length`` steps.
+    """
+    sign = rng.integers(0, 2, n)
+    x = np.zeros((n, length, 1))
+    x[:, 0, 0] = 2 * sign - 1
+    return x, sign.astype(np.float64)
