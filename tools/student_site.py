@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 import student_edition  # noqa: E402
 
-# what the book's build reads (see _config.yml); _vendor holds the bundled JavaScript of `make book`
-SOURCES = ["_config.yml", "_toc.yml", "book", "_ext", "_static", "_vendor"]
+# what the book's build reads (see _config.yml); _vendor holds the bundled JavaScript of `make book`,
+# seqlearn/ the package source that pages may include (it is not built as pages: _config.yml excludes it)
+SOURCES = ["_config.yml", "_toc.yml", "book", "_ext", "_static", "_vendor", "seqlearn"]
 
 
 def chapters(toc_text):
@@ -68,7 +69,7 @@ def problems(html_dir, toc_text):
             found.append(f"{chapter}: no exercise left on the page")
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        if re.search(r'class="[^"]*\bsolution\b', text):
+        if re.search(r'class="[^"]*(\b|tag_)solution\b', text):
             found.append(f"{page.relative_to(html_dir)}: shows a solution")
     return found
 
