@@ -86,3 +86,10 @@ def test_committed_results_cover_the_grid_the_chapter_reports():
     grid = {(r["kind"], r["length"], r["seed"]) for r in records}
     assert grid == {(k, t, s) for k in memory.KINDS for t in (20, 50, 100, 200, 400) for s in range(10)}
     assert all(r["success"] == (r["accuracy"] >= memory.SUCCESS) for r in records)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available on this machine")
+def test_a_short_memory_is_learned_on_the_gpu():
+    record = memory.run_one("LSTM, chrono", 5, 0, device=torch.device("cuda"),
+                            budget={"train": 256, "epochs": 6})
+    assert record["accuracy"] >= memory.SUCCESS
