@@ -82,3 +82,14 @@ def test_fit_keeps_the_epoch_with_the_lowest_validation_loss():
     assert restored == pytest.approx(hist["val"][best - 1], rel=1e-12)
     with pytest.raises(ValueError, match="pass val="):
         fit(model, torch.nn.functional.mse_loss, x, y, epochs=1, batch_size=16, keep_best=True)
+
+
+def test_remember_first_asks_for_the_marked_first_bit():
+    x, y = data.remember_first(200, 7, np.random.default_rng(5))
+    assert x.shape == (200, 7, 2) and y.shape == (200,)
+    assert set(np.unique(x[..., 0])) == {-1.0, 1.0}
+    assert np.all(x[:, 0, 1] == 1) and np.all(x[:, 1:, 1] == 0)     # the marker: step 1 only
+    np.testing.assert_array_equal(y, x[:, 0, 0] > 0)
+    assert 0.3 < y.mean() < 0.7
+    with pytest.raises(ValueError, match="at least 1, got 0"):
+        data.remember_first(3, 0, np.random.default_rng(0))

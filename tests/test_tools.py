@@ -20,6 +20,12 @@ def test_setup_cell_installs_from_the_configured_repository():
     source = nbtools.setup_cell_source("https://example.org/fork/seqlearn")
     assert "git+https://example.org/fork/seqlearn" in source
     assert 'find_spec("seqlearn") is None' in source      # does nothing where seqlearn is installed
+    compile(source, "setup", "exec")
+
+
+def test_setup_cell_fits_the_code_column_and_is_collapsed_in_the_book():
+    assert max(len(line) for line in nbtools.setup_cell_source().splitlines()) <= 75
+    assert "hide-input" in nbtools.SETUP_TAGS
 
 
 def test_every_chapter_has_exercises_with_tagged_solutions():

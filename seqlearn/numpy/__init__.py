@@ -3,13 +3,16 @@
 ``RNN``, ``LSTM`` and ``GRU`` mirror torch.nn's constructors and parameter names; the step
 functions (``rnn_step``, ``lstm_step``, ``gru_step`` and their ``*_backward``) are the equations
 of one time step, and ``cell_forward`` / ``cell_backward`` run one step from the raw input.
+``Linear`` and ``cross_entropy`` are the readout and the loss, with their backward passes.
 """
 from .cells import cell_backward, cell_forward
 from .gru import gru_step, gru_step_backward
 from .layers import GRU, LSTM, RNN, Recurrent
 from .lstm import lstm_step, lstm_step_backward, sigmoid
+from .readout import Linear, cross_entropy, log_softmax
 from .rnn import rnn_step, rnn_step_backward
 
-__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "cell_forward", "cell_backward", "sigmoid",
+__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "Linear", "cross_entropy", "log_softmax",
+           "cell_forward", "cell_backward", "sigmoid",
            "rnn_step", "rnn_step_backward", "lstm_step", "lstm_step_backward",
            "gru_step", "gru_step_backward"]
