@@ -134,34 +134,3 @@ def one_hot(indices, size):
     if indices.size and (indices.min() < 0 or indices.max() >= size):
         raise ValueError(f"indices must lie in [0, {size}), got values in [{indices.min()}, {indices.max()}]")
     return np.eye(size)[indices]
-
-
-def sign_memory(n, length, rng):
-    """Remember the sign: x (N, length, 1) holds ±1 at the first step and 0 after it; y (N,) is 1 for +1, 0 for -1.
-
-    The answer is due after the last step, so a network must carry one bit for ``length`` steps.
-    """
-    sign = rng.integers(0, 2, n)
-    x = np.zeros((n, length, 1))
-    x[:, 0, 0] = 2 * sign - 1
-    return x, sign.astype(np.float64)
-
-
-def sunspot_splits(window=20, train_until=1899, val_until=1949):
-    """The book's sunspot forecasting split: windows of ``window`` years and the year after each.
-
-    Windows whose target year is at most ``train_until`` train (1720-1899 with the defaults), those up
-    to ``val_until`` validate (1900-1949), the rest test (1950-2008). The series is standardised with
-    the mean and standard deviation of the years the training windows cover (1700 to ``train_until``),
-    so that no later year leaks into the scaling. Returns a dict with 'train', 'val' and 'test', each
-    (x (N, window, 1), y (N,), target years (N,)) in standardised units, and 'mean' and 'std'.
-    """
-    years, values = sunspots()
-    seen = values[years <= train_until]
-    mean, std = seen.mean(), seen.std()
-    x, y = windows((values - mean) / std, window)
-    target = years[window:]
-    parts = {"train": target <= train_until, "val": (target > train_until) & (target <= val_until),
-             "test": target > val_until}
-    out = {name: (x[keep], y[keep], target[keep]) for name, keep in parts.items()}
-    return out | {"mean": mean, "std": std}

@@ -1,13 +1,14 @@
-"""Can a network *learn* a long memory? Remember a sign for T steps: Elman RNN against LSTM, many seeds.
+"""Can a network *learn* a long memory? Remember a bit for T steps: Elman RNN against LSTM, many seeds.
 
     python -m seqlearn.memory                 # the committed table -> seqlearn/results/memory_cpu.{json,md}
     python -m seqlearn.memory --lengths 20 50 --seeds 2 --out DIR      # a smaller run anywhere
 
-The task is ``seqlearn.data.sign_memory``: the first input is a sign ±1, every later input is 0, and
-after T steps the network says which sign it saw. A run *succeeds* when its test accuracy reaches
+The task is ``seqlearn.data.remember_first`` (chapter 3): every step carries a random bit ±1 and a
+marker that flags the first step; after T steps the network says what the first bit was, and the
+T - 1 later bits are distractors. A run *succeeds* when its test accuracy reaches
 ``SUCCESS`` (0.9; chance is 0.5) after the fixed training budget ``BUDGET``, with the epoch chosen on
 validation (``fit(keep_best=True)``); the test set is touched once. The networks have matched
-parameter budgets (``KINDS``): a tanh RNN with 17 units and LSTMs with 8 units, 358 and 361
+parameter budgets (``KINDS``): a tanh RNN with 17 units and LSTMs with 8 units, 375 and 393
 parameters with their readouts. They are torch.nn's fused modules in float32, for speed: this is
 an experiment, not a parity check. Every kind sees the same data for a given (T, seed).
 """
@@ -23,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data import sign_memory
+from .data import remember_first
 from .train import SequenceModel, fit
 from .utils import seed_everything
 
@@ -67,15 +68,15 @@ def chrono_init(lstm, t_max, generator=None):
 
 
 def _rnn(length):
-    return nn.RNN(1, 17, batch_first=True)
+    return nn.RNN(2, 17, batch_first=True)
 
 
 def _lstm_forget_bias_1(length):
-    return set_forget_bias(nn.LSTM(1, 8, batch_first=True), 1.0)
+    return set_forget_bias(nn.LSTM(2, 8, batch_first=True), 1.0)
 
 
 def _lstm_chrono(length):
-    return chrono_init(nn.LSTM(1, 8, batch_first=True), length)
+    return chrono_init(nn.LSTM(2, 8, batch_first=True), length)
 
 
 # name -> the recurrent core for sequences of a given length, built after the seed is set
@@ -96,7 +97,7 @@ def run_one(kind, length, seed, device=None, budget=None):
     """Train one model with ``budget`` (default ``BUDGET``); return a record with its test accuracy."""
     b = BUDGET | (budget or {})
     rng = np.random.default_rng([length, seed])   # the same data for every kind at (length, seed)
-    splits = [sign_memory(b[part], length, rng) for part in ("train", "val", "test")]
+    splits = [remember_first(b[part], length, rng) for part in ("train", "val", "test")]
     (x, y), val, (x_test, y_test) = [tuple(torch.tensor(a, dtype=torch.float32, device=device) for a in s)
                                      for s in splits]
     model = build(kind, length, seed, device)
@@ -178,7 +179,7 @@ def main(argv=None):
     (args.out / f"{args.name}.json").write_text(json.dumps({"meta": meta, "records": records}, indent=1) + "\n")
     text = format_table(records)
     (args.out / f"{args.name}.md").write_text(
-        f"# Remember the sign for T steps\n\nMade with `{meta['command']}` on {meta['date']} "
+        f"# Remember the first bit for T steps\n\nMade with `{meta['command']}` on {meta['date']} "
         f"(torch {meta['torch']}, {meta['threads']} thread(s), {meta['seconds']} s). Success: test "
         f"accuracy >= {SUCCESS}.\n\n```\n{text}\n```\n")
     print(text)
