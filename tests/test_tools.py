@@ -1,4 +1,5 @@
 """The repository's notebook tools: setup cells in step with _config.yml, and the student edition."""
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,50 @@ def test_every_chapter_has_exercises_with_tagged_solutions():
         tags = [t for cell in nb.cells for t in cell.metadata.get("tags", [])]
         assert tags.count("exercise") >= 3, f"{path.name}: fewer than 3 exercises"
         assert "solution" in tags, f"{path.name}: no solution cells"
+
+
+def test_every_solution_is_one_gated_block_of_cells_tagged_solution():
+    """One convention, one tag: {solution-start} ... {solution-end}, every cell between tagged 'solution'."""
+    for path in nbtools.notebooks():
+        nb = nbformat.read(path, as_version=4)
+        inside, exercises, solutions = False, set(), set()
+        for i, cell in enumerate(nb.cells):
+            tags, src = cell.metadata.get("tags", []), cell.source
+            where = f"{path.name}, cell {i}"
+            assert "{solution}" not in src, f"{where}: use {{solution-start}}/{{solution-end}}"
+            assert not ("solution" in tags and "hide-cell" in tags), f"{where}: a solution is hidden by the gated block, not by hide-cell"
+            exercises.update(re.findall(r"\{exercise\}\s*\n:label:\s*(\S+)", src))
+            starts = re.findall(r"\{solution-start\}\s+(\S+)", src)
+            solutions.update(starts)
+            if starts:
+                assert not inside, f"{where}: a solution starts inside another"
+                inside = True
+            if inside or starts:
+                assert "solution" in tags, f"{where}: a cell of a solution is not tagged 'solution'"
+            elif "solution" in tags:
+                raise AssertionError(f"{where}: tagged 'solution' outside a solution block")
+            if "{solution-end}" in src:
+                assert inside, f"{where}: {{solution-end}} without a start"
+                inside = False
+        assert not inside, f"{path.name}: the last solution has no {{solution-end}}"
+        assert exercises == solutions, f"{path.name}: exercises {sorted(exercises)} vs solutions {sorted(solutions)}"
+
+
+# The book's code column at a 1280 px window holds 75.9 characters of the code font (measured in
+# headless Chromium: 640 px of text width, 8.43 px per character), so longer lines hide behind a
+# horizontal scrollbar. The setup cell is collapsed in the book and exempt (a fork's URL may be long).
+CODE_COLUMN = 75
+
+
+def test_notebook_code_fits_the_book_column():
+    too_wide = []
+    for path in nbtools.notebooks():
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "code" or nbtools.SETUP_TAG in cell.metadata.get("tags", []):
+                continue
+            too_wide += [f"{path.name}, cell {i}: {len(line)} characters: {line.strip()[:40]}"
+                         for line in cell.source.splitlines() if len(line) > CODE_COLUMN]
+    assert too_wide == [], "\n".join(too_wide)
 
 
 def test_student_edition_removes_solutions_and_clears_exercise_outputs():
