@@ -3,79 +3,32 @@
 ``RNN``, ``LSTM`` and ``GRU`` are ``torch.nn.Module``s with torch.nn's constructor, parameter
 names and return values, built from the step functions in this package (no torch.nn recurrent
 modules and no fused recurrent kernels). They run on whatever device holds their parameters.
+Arguments, parameters and attributes are in ``base.py``; this file is the forward pass.
 """
-import math
-import warnings
-
 import torch
+import torch.autograd.forward_ad as fwAD
 import torch.nn.functional as nnf
-from torch import nn
-from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .. import _checks
-from .._checks import OPTION_DEFAULTS
+from .base import RecurrentBase
 from .gru import gru_step
 from .lstm import lstm_step
 from .rnn import rnn_step
 
 
-class Recurrent(nn.Module):
-    """Base of RNN, LSTM and GRU: parameters, input checks and the loop over layers and directions."""
+class Recurrent(RecurrentBase):
+    """Base of RNN, LSTM and GRU: input checks and the loop over layers and directions."""
 
-    step, gates, num_state = None, None, None
+    step, num_state = None, None
     additive = False          # True when a step's pre-activation is gi + h W_hh^T + b_hh (RNN and LSTM)
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None, **options):
-        super().__init__()
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"dropout must be a probability in [0, 1], got {dropout}")
-        if dropout > 0 and num_layers == 1:       # the same advice torch.nn gives
-            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero "
-                          f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
-                          f"num_layers={num_layers}", stacklevel=2)
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional, self.num_directions = bidirectional, 2 if bidirectional else 1
-        self.options = options
-        GH, factory = self.gates * hidden_size, {"device": device, "dtype": dtype}
-        for layer in range(num_layers):
-            in_size = input_size if layer == 0 else hidden_size * self.num_directions
-            for suffix in ["", "_reverse"][:self.num_directions]:
-                self.register_parameter(f"weight_ih_l{layer}{suffix}", nn.Parameter(torch.empty(GH, in_size, **factory)))
-                self.register_parameter(f"weight_hh_l{layer}{suffix}", nn.Parameter(torch.empty(GH, hidden_size, **factory)))
-                if bias:
-                    self.register_parameter(f"bias_ih_l{layer}{suffix}", nn.Parameter(torch.empty(GH, **factory)))
-                    self.register_parameter(f"bias_hh_l{layer}{suffix}", nn.Parameter(torch.empty(GH, **factory)))
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """torch's initialisation: every parameter uniform in ±1/sqrt(hidden_size)."""
-        k = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -k, k)
-
-    def flatten_parameters(self):
-        """Accepted for compatibility with torch.nn (cuDNN weight packing); nothing to do here."""
-
-    def extra_repr(self):
-        s = f"{self.input_size}, {self.hidden_size}"
-        for name, default in [("num_layers", 1), ("bias", True), ("batch_first", False),
-                              ("dropout", 0.0), ("bidirectional", False)]:
-            if getattr(self, name) != default:
-                s += f", {name}={getattr(self, name)!r}"
-        return s + "".join(f", {k}={v!r}" for k, v in self.options.items() if v != OPTION_DEFAULTS[k])
-
-    def _weights(self, layer, d):
-        suffix = f"_l{layer}" + ("_reverse" if d else "")
-        return [getattr(self, p + suffix, None) for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
 
     def forward(self, input, hx=None):
         """Run the network on (T, B, I), (B, T, I) with batch_first, unbatched (T, I), or a PackedSequence.
 
         hx: h_0 of shape (L*D, B, H) ((h_0, c_0) for the LSTM), zeros when None.
         Returns (output, h_n) ((output, (h_n, c_n)) for the LSTM), exactly as torch.nn does.
+        With proj_size = P > 0 (LSTM), h_0, h_n and the output carry P features instead of H.
         """
         packed = isinstance(input, PackedSequence)
         mask = None
@@ -87,8 +40,7 @@ class Recurrent(nn.Module):
             x = input
         w = self.weight_ih_l0
         _checks.check_dtype("input", x.dtype, w.dtype)
-        if x.device != w.device:
-            raise ValueError(f"input is on {x.device} but the parameters are on {w.device}; move one of them")
+        _checks.check_device("input", x.device, w.device)
         if not packed:
             batched = _checks.check_input(x.shape, self.input_size, self.batch_first)
             x = (x.transpose(0, 1) if self.batch_first else x) if batched else x.unsqueeze(1)
@@ -118,41 +70,47 @@ class Recurrent(nn.Module):
         return output, (tuple(final) if self.num_state == 2 else final[0])
 
     def _initial_state(self, hx, batched, B, x):
-        shape = _checks.state_shape(self.num_layers * self.num_directions, batched, B, self.hidden_size)
+        """The initial states as (L*D, B, size) tensors: h_0 (size P or H) and, for the LSTM, c_0 (size H)."""
+        sizes = [self.proj_size or self.hidden_size, self.hidden_size][:self.num_state]
+        LD = self.num_layers * self.num_directions
         if hx is None:
-            zeros = x.new_zeros(shape[:1] + (B, self.hidden_size))
-            return [zeros] * self.num_state
-        hx = tuple(hx) if self.num_state == 2 else (hx,)
+            return [x.new_zeros(LD, B, size) for size in sizes]
+        hx = _checks.split_states(hx, self.num_state)
+        torch_names = ["hidden[0]", "hidden[1]"] if self.num_state == 2 else ["hidden"]
         states = []
-        for name, s in zip(["h_0", "c_0"], hx):
-            _checks.check_state(name, s.shape, shape)
+        for name, torch_name, s, size in zip(["h_0", "c_0"], torch_names, hx, sizes):
+            _checks.check_state(name, s.shape, _checks.state_shape(LD, batched, B, size), torch_name)
             _checks.check_dtype(name, s.dtype, x.dtype)
+            _checks.check_device(name, s.device, x.device)
             states.append(s if batched else s.unsqueeze(1))
         return states
 
     def _run_direction(self, inp, state, weights, reverse, mask):
         """One layer, one direction over the sequence: returns (output (T, B, H), final state tuple)."""
-        w_ih, w_hh, b_ih, b_hh = weights
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
         if self.additive and b_hh is not None:       # a_t = gi_t + h W_hh^T + b_hh: add b_hh once, here
             b_ih, b_hh = b_ih + b_hh, None
         gi = nnf.linear(inp, w_ih, b_ih)             # (T, B, G*H): input projection for all steps in one GEMM
-        defer = self.additive and torch.is_grad_enabled() and w_hh.requires_grad
+        T = gi.shape[0]
+        defer = self.additive and _can_defer(w_hh)
+        w_loop, hs = w_hh, [None] * T
         if defer:                                    # dW_hh in one GEMM after the loop: _DeferredWeightGrad
-            h_prev = []
-            gi, w_hh = _DeferredWeightGrad.apply(gi, w_hh, h_prev), w_hh.detach()
+            gi, w_loop = _DeferredWeightGrad.apply(gi, w_hh, hs), w_hh.detach()
         gi = gi.unbind(0)                            # T views at once; gi[t] in the loop makes backward O(T^2)
-        T = len(gi)
-        outs, hs = [None] * T, [None] * T
+        outs = [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            hs[t] = state[0]                         # h_{t-1}, the state step t starts from
-            new = self.step(gi[t], state, w_hh, b_hh, **self.options)
+            gi_t = gi[t]
+            if defer:                                # h_{t-1}, the state step t starts from
+                hs[t] = state[0].detach()
+                gi_t = _StepWeightGrad.apply(gi_t, state[0], w_hh)
+            new = self.step(gi_t, state, w_loop, b_hh, **self.options)
+            if w_hr is not None:                     # LSTM with projection: h_t = (o ⊙ tanh(c_t)) W_hr^T
+                new = (nnf.linear(new[0], w_hr),) + new[1:]
             if mask is None:
                 state, outs[t] = new, new[0]
             else:                                    # past its length a sequence keeps its state, outputs 0
                 state = tuple(torch.where(mask[t], n, s) for n, s in zip(new, state))
                 outs[t] = new[0] * mask[t]
-        if defer:
-            h_prev.append(torch.stack(hs).detach())  # (T, B, H), for _DeferredWeightGrad's backward
         return torch.stack(outs), state
 
     @staticmethod
@@ -165,12 +123,25 @@ class Recurrent(nn.Module):
         return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
 
+def _can_defer(weight_hh):
+    """True when the loop may run on W_hh.detach() and leave dW_hh to the two functions below.
+
+    They serve reverse-mode autograd at every order. Forward-mode AD through W_hh and torch.func's
+    transforms (grad, vmap, jacfwd, hessian) take the plain path, where autograd sees every product.
+    """
+    functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+    return (torch.is_grad_enabled() and weight_hh.requires_grad
+            and fwAD.unpack_dual(weight_hh).tangent is None and not functorch_active())
+
+
 class _DeferredWeightGrad(torch.autograd.Function):
     """Identity on gi whose backward also returns dL/dW_hh = sum_t da_t^T h_{t-1} in ONE matrix product.
 
     For the RNN and the LSTM a_t = gi_t + h_{t-1} W_hh^T, so dL/dgi_t = dL/da_t. The loop runs with
     W_hh detached, so autograd skips T small (G*H, B) @ (B, H) products and their running sum; the
-    layer puts the stacked states h_{t-1} (T, B, H) into the list ``h_prev`` once the loop is done.
+    layer puts the states h_{t-1} into the list ``h_prev`` as the loop reaches them. When backward
+    builds a graph (create_graph=True) ``_StepWeightGrad`` returns dW_hh step by step instead, in
+    products that the next derivative can follow.
     """
 
     @staticmethod
@@ -179,12 +150,42 @@ class _DeferredWeightGrad(torch.autograd.Function):
         return gi.view_as(gi)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_gi):                      # grad_gi: (T, B, G*H), da_t for every step
-        (h_prev,) = ctx.h_prev
+        if torch.is_grad_enabled() or not ctx.needs_input_grad[1]:
+            return grad_gi, None, None
+        h_prev = torch.stack(ctx.h_prev)             # (T, B, H): h_0 ... h_{T-1}
         GH, H = grad_gi.shape[-1], h_prev.shape[-1]
-        grad_w = grad_gi.reshape(-1, GH).T @ h_prev.reshape(-1, H) if ctx.needs_input_grad[1] else None
-        return grad_gi, grad_w, None
+        return grad_gi, grad_gi.reshape(-1, GH).T @ h_prev.reshape(-1, H), None
+
+    @staticmethod
+    def jvp(ctx, gi_tangent, weight_tangent, _):
+        return gi_tangent.view_as(gi_tangent)        # forward-mode AD: the identity (W_hh has no tangent here)
+
+
+class _StepWeightGrad(torch.autograd.Function):
+    """Identity on one step's gi_t that restores, when backward builds a graph, what detaching W_hh took.
+
+    In an ordinary backward it passes da_t through and adds nothing. Under create_graph=True it returns
+    this step's dW_hh = da_t^T h_{t-1}, and adds da_t (W_hh - W_hh.detach()) to dL/dh_{t-1}: zero in
+    value, but it makes the loop's da_t W_hh depend on W_hh, so the next derivative follows it.
+    """
+
+    @staticmethod
+    def forward(ctx, gi_t, h, weight_hh):
+        ctx.save_for_backward(h, weight_hh)          # inputs, not outputs: no reference cycle
+        return gi_t.view_as(gi_t)
+
+    @staticmethod
+    def backward(ctx, grad):                         # grad: (B, G*H), da_t
+        if not torch.is_grad_enabled():
+            return grad, None, None
+        h, weight_hh = ctx.saved_tensors
+        grad_h = grad @ (weight_hh - weight_hh.detach()) if ctx.needs_input_grad[1] else None
+        return grad, grad_h, grad.T @ h if ctx.needs_input_grad[2] else None
+
+    @staticmethod
+    def jvp(ctx, gi_tangent, h_tangent, weight_tangent):
+        return gi_tangent.view_as(gi_tangent)
 
 
 class RNN(Recurrent):
@@ -192,16 +193,25 @@ class RNN(Recurrent):
     step, gates, num_state, additive = staticmethod(rnn_step), 1, 1, True
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, nonlinearity=nonlinearity)
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None, **kwargs):
+        _checks.check_options("RNN", nonlinearity=nonlinearity, unexpected=kwargs)
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype,
+                         nonlinearity=nonlinearity)
+        self.nonlinearity = nonlinearity
 
 
 class LSTM(Recurrent):
-    """LSTM written from its gate equations, gate order i, f, g, o (mirrors torch.nn.LSTM)."""
+    """LSTM written from its gate equations, gate order i, f, g, o (mirrors torch.nn.LSTM).
+
+    ``proj_size=P > 0`` adds torch's projection (Sak et al. 2014): h_t = (o ⊙ tanh(c_t)) W_hr^T, P features.
+    """
     step, gates, num_state, additive = staticmethod(lstm_step), 4, 2, True
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device, dtype)
 
 
 class GRU(Recurrent):
@@ -212,6 +222,7 @@ class GRU(Recurrent):
     step, gates, num_state = staticmethod(gru_step), 3, 1
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None, *, reset_after=True):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, reset_after=reset_after)
+                 bidirectional=False, device=None, dtype=None, *, reset_after=True, **kwargs):
+        _checks.check_options("GRU", reset_after=reset_after, unexpected=kwargs)
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype, reset_after=reset_after)
