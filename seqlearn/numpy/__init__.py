@@ -4,12 +4,15 @@
 functions (``rnn_step``, ``lstm_step``, ``gru_step`` and their ``*_backward``) are the equations
 of one time step, and ``cell_forward`` / ``cell_backward`` run one step from the raw input.
 """
+from .._checks import InputError
 from .cells import cell_backward, cell_forward
 from .gru import gru_step, gru_step_backward
-from .layers import GRU, LSTM, RNN, Recurrent
+from .layers import Recurrent
 from .lstm import lstm_step, lstm_step_backward, sigmoid
+from .models import GRU, LSTM, RNN
+from .projection import lstm_proj_step, lstm_proj_step_backward
 from .rnn import rnn_step, rnn_step_backward
 
-__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "cell_forward", "cell_backward", "sigmoid",
+__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "cell_forward", "cell_backward", "sigmoid",
            "rnn_step", "rnn_step_backward", "lstm_step", "lstm_step_backward",
-           "gru_step", "gru_step_backward"]
+           "lstm_proj_step", "lstm_proj_step_backward", "gru_step", "gru_step_backward"]
