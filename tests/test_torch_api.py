@@ -178,3 +178,16 @@ def test_activation_checkpointing_gives_torch_nn_gradients(kind, use_reentrant):
         out.pow(2).sum().backward()
         grads.append([x.grad] + [p.grad for p in model.parameters()])
     assert max_diff(grads[1], grads[0]) < 1e-12
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_autocast_lets_a_bfloat16_input_meet_float32_weights(kind):
+    """As torch.nn: inside torch.autocast the input's dtype may differ from the weights'."""
+    ref, ours = pair(kind)
+    x = torch.randn(6, 4, 3).to(torch.bfloat16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        expected, got = ref(x)[0], ours(x)[0]
+    assert got.dtype == expected.dtype == torch.bfloat16
+    assert float((got - expected).detach().float().abs().max()) < 3e-2      # bfloat16 keeps ~3 digits
+    with pytest.raises(st.InputError, match="input has dtype torch.bfloat16"):
+        ours(x)                                                             # outside autocast: refused

@@ -39,7 +39,8 @@ class Recurrent(RecurrentBase):
         else:
             x = input
         w = self.weight_ih_l0
-        _checks.check_dtype("input", x.dtype, w.dtype)
+        if not _autocast_enabled():                          # under autocast torch.nn, too, lets dtypes differ
+            _checks.check_dtype("input", x.dtype, w.dtype)
         _checks.check_device("input", x.device, w.device)
         if not packed:
             batched = _checks.check_input(x.shape, self.input_size, self.batch_first)
@@ -80,7 +81,8 @@ class Recurrent(RecurrentBase):
         states = []
         for name, torch_name, s, size in zip(["h_0", "c_0"], torch_names, hx, sizes):
             _checks.check_state(name, s.shape, _checks.state_shape(LD, batched, B, size), torch_name)
-            _checks.check_dtype(name, s.dtype, x.dtype)
+            if not _autocast_enabled():
+                _checks.check_dtype(name, s.dtype, x.dtype)
             _checks.check_device(name, s.device, x.device)
             states.append(s if batched else s.unsqueeze(1))
         return states
@@ -121,6 +123,12 @@ class Recurrent(RecurrentBase):
             out, lengths = out.index_select(1, order), lengths[order.cpu()]
         data = pack_padded_sequence(out, lengths, enforce_sorted=True).data
         return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
+
+
+def _autocast_enabled():
+    """True inside torch.autocast on any device (torch.nn's own test, a private function, where it exists)."""
+    enabled = getattr(torch._C, "_is_any_autocast_enabled", None)
+    return bool(enabled and enabled())
 
 
 def _can_defer(weight_hh):
