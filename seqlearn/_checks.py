@@ -156,15 +156,15 @@ def check_options(kind, nonlinearity="tanh", reset_after=True, unexpected=()):
 def parameter_shapes(gates, input_size, hidden_size, num_layers, bidirectional, bias, proj_size=0):
     """torch.nn's parameters, in its order: a list per layer and direction of (name, shape) pairs.
 
-    W_ih (G*H, in), W_hh (G*H, R), b_ih and b_hh (G*H,), and with proj_size = P > 0 W_hr (P, H),
-    where R = P or H is the size of h and layer k > 0 reads D*R inputs.
+    W_ih (G*H, in), W_hh (G*H, S), b_ih and b_hh (G*H,), and with proj_size = R > 0 W_hr (R, H),
+    where S = R or H is the size of h and layer k > 0 reads D*S inputs.
     """
-    GH, R, D = gates * hidden_size, proj_size or hidden_size, 2 if bidirectional else 1
+    GH, S, D = gates * hidden_size, proj_size or hidden_size, 2 if bidirectional else 1
     groups = []
     for layer in range(num_layers):
-        in_size = input_size if layer == 0 else R * D
+        in_size = input_size if layer == 0 else S * D
         for suffix in ["", "_reverse"][:D]:
-            shapes = [("weight_ih", (GH, in_size)), ("weight_hh", (GH, R))]
+            shapes = [("weight_ih", (GH, in_size)), ("weight_hh", (GH, S))]
             shapes += [("bias_ih", (GH,)), ("bias_hh", (GH,))] if bias else []
             shapes += [("weight_hr", (proj_size, hidden_size))] if proj_size else []
             groups.append([(f"{name}_l{layer}{suffix}", shape) for name, shape in shapes])

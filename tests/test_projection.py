@@ -1,6 +1,6 @@
 """The LSTM with a projection layer (proj_size, Sak et al. 2014) against torch.nn.LSTM, both backends, float64.
 
-h_t = (o_t ⊙ tanh(c_t)) W_hr^T has P < H features: h_0, h_n and the output carry P, c_0 and c_n carry H.
+h_t = (o_t ⊙ tanh(c_t)) W_hr^T has R < H features: h_0, h_n and the output carry R, c_0 and c_n carry H.
 """
 import itertools
 
@@ -16,24 +16,24 @@ from conftest import flat, max_diff, to_numpy
 # torch.nn warns that its oneDNN kernels lack projections, then computes them; not our concern
 pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 
-I, H, P, T, B = 5, 7, 3, 6, 4
+I, H, R, T, B = 5, 7, 3, 6, 4
 f64 = torch.float64
 GRID = list(itertools.product([1, 3], [False, True], [False, True], [False, True]))
 IDS = [f"L{n}-{'bi' if d else 'uni'}-{'bf' if bf else 'tf'}-{'bias' if b else 'nobias'}" for n, d, bf, b in GRID]
 
 
 def build(**kw):
-    ref = torch.nn.LSTM(I, H, proj_size=P, dtype=f64, **kw)
-    ours = st.LSTM(I, H, proj_size=P, dtype=f64, **kw)
+    ref = torch.nn.LSTM(I, H, proj_size=R, dtype=f64, **kw)
+    ours = st.LSTM(I, H, proj_size=R, dtype=f64, **kw)
     ours.load_state_dict(ref.state_dict())
-    npm = snp.LSTM(I, H, proj_size=P, **kw)
+    npm = snp.LSTM(I, H, proj_size=R, **kw)
     npm.load_state_dict(ref.state_dict())
     return ref, ours, npm
 
 
 def states(num_layers, bidirectional, requires_grad=False):
     LD = num_layers * (2 if bidirectional else 1)
-    return (torch.randn(LD, B, P, dtype=f64, requires_grad=requires_grad),
+    return (torch.randn(LD, B, R, dtype=f64, requires_grad=requires_grad),
             torch.randn(LD, B, H, dtype=f64, requires_grad=requires_grad))
 
 
@@ -42,7 +42,7 @@ def test_parameter_names_and_shapes_are_torch_nn_s():
     expected = [(k, tuple(v.shape)) for k, v in ref.state_dict().items()]
     assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == expected
     assert [(k, v.shape) for k, v in npm.state_dict().items()] == expected
-    assert ("weight_hr_l1_reverse", (P, H)) in expected and ("weight_ih_l1", (4 * H, 2 * P)) in expected
+    assert ("weight_hr_l1_reverse", (R, H)) in expected and ("weight_ih_l1", (4 * H, 2 * R)) in expected
 
 
 @pytest.mark.parametrize("num_layers,bidirectional,batch_first,bias", GRID, ids=IDS)
@@ -96,7 +96,7 @@ def test_packed_and_lengths(bidirectional):
 def test_unbatched():
     ref, ours, npm = build(num_layers=2, bidirectional=True)
     x = torch.randn(T, I, dtype=f64)
-    hx = (torch.randn(4, P, dtype=f64), torch.randn(4, H, dtype=f64))
+    hx = (torch.randn(4, R, dtype=f64), torch.randn(4, H, dtype=f64))
     expected = flat(ref(x, hx))
     assert max_diff(flat(ours(x, hx)), expected) < 1e-10
     assert max_diff(flat(npm(x.numpy(), to_numpy(hx))), expected) < 1e-10
@@ -104,16 +104,16 @@ def test_unbatched():
 
 def test_projected_step_backward_matches_finite_differences():
     rng = np.random.default_rng(0)
-    gi, r, c = rng.normal(size=(B, 4 * H)), rng.normal(size=(B, P)), rng.normal(size=(B, H))
-    w_hh, b_hh, w_hr = rng.normal(size=(4 * H, P)) / 2, rng.normal(size=4 * H), rng.normal(size=(P, H))
-    (r_new, c_new), cache = snp.lstm_proj_step(gi, (r, c), w_hh, b_hh, w_hr)
-    wr, wc = rng.normal(size=r_new.shape), rng.normal(size=c_new.shape)
+    gi, h, c = rng.normal(size=(B, 4 * H)), rng.normal(size=(B, R)), rng.normal(size=(B, H))
+    w_hh, b_hh, w_hr = rng.normal(size=(4 * H, R)) / 2, rng.normal(size=4 * H), rng.normal(size=(R, H))
+    (h_new, c_new), cache = snp.lstm_proj_step(gi, (h, c), w_hh, b_hh, w_hr)
+    wh, wc = rng.normal(size=h_new.shape), rng.normal(size=c_new.shape)
 
     def loss():
-        (r1, c1), _ = snp.lstm_proj_step(gi, (r, c), w_hh, b_hh, w_hr)
-        return float((r1 * wr).sum() + (c1 * wc).sum())
-    dgi, (dr, dc), dW_hh, db_hh, dW_hr = snp.lstm_proj_step_backward((wr, wc), cache, w_hh, w_hr)
-    for value, analytic in [(gi, dgi), (r, dr), (c, dc), (w_hh, dW_hh), (b_hh, db_hh), (w_hr, dW_hr)]:
+        (h1, c1), _ = snp.lstm_proj_step(gi, (h, c), w_hh, b_hh, w_hr)
+        return float((h1 * wh).sum() + (c1 * wc).sum())
+    dgi, (dh, dc), dW_hh, db_hh, dW_hr = snp.lstm_proj_step_backward((wh, wc), cache, w_hh, w_hr)
+    for value, analytic in [(gi, dgi), (h, dh), (c, dc), (w_hh, dW_hh), (b_hh, db_hh), (w_hr, dW_hr)]:
         numeric = np.zeros_like(value)
         for idx in np.ndindex(value.shape):
             old = value[idx]
@@ -126,11 +126,11 @@ def test_projected_step_backward_matches_finite_differences():
 
 
 def test_state_dict_round_trip_and_proj_size_zero_means_none():
-    npm = snp.LSTM(I, H, proj_size=P, num_layers=2, rng=0)
-    ref = torch.nn.LSTM(I, H, proj_size=P, num_layers=2, dtype=f64)
+    npm = snp.LSTM(I, H, proj_size=R, num_layers=2, rng=0)
+    ref = torch.nn.LSTM(I, H, proj_size=R, num_layers=2, dtype=f64)
     ref.load_state_dict({k: torch.from_numpy(v) for k, v in npm.state_dict().items()})
     x = torch.randn(T, B, I, dtype=f64)
     assert max_diff(flat(npm(x.numpy())), flat(ref(x))) < 1e-10
     for lib in (st, snp):
         assert "weight_hr_l0" not in lib.LSTM(I, H, proj_size=0).state_dict()
-    assert repr(snp.LSTM(I, H, proj_size=P)) == repr(torch.nn.LSTM(I, H, proj_size=P))
+    assert repr(snp.LSTM(I, H, proj_size=R)) == repr(torch.nn.LSTM(I, H, proj_size=R))

@@ -83,7 +83,7 @@ class Recurrent:
         hx: h_0 of shape (L*D, B, H) ((h_0, c_0) for the LSTM), zeros when None.
         lengths: per-sequence lengths of a padded batch (torch's pack -> nn -> pad semantics).
         Returns (output, h_n) ((output, (h_n, c_n)) for the LSTM); output is (T, B, D*H).
-        With proj_size = P > 0 (LSTM), h_0, h_n and the output carry P features instead of H.
+        With proj_size = R > 0 (LSTM), h_0, h_n and the output carry R features instead of H.
         """
         x = np.asarray(x)
         _checks.check_dtype("input", x.dtype, self.dtype, convert="astype")
@@ -122,7 +122,7 @@ class Recurrent:
         return [f"{p}{suffix}" for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh") + extra]
 
     def _state_sizes(self):
-        """Features of h (P with a projection, else H) and, for the LSTM, of c (H)."""
+        """Features of h (R with a projection, else H) and, for the LSTM, of c (H)."""
         return [self.proj_size or self.hidden_size, self.hidden_size][:self.num_state]
 
     def _initial_state(self, hx, batched, B):

@@ -23,7 +23,7 @@ class RNN(Recurrent):
 class LSTM(Recurrent):
     """Long short-term memory, gate order i, f, g, o (NumPy twin of torch.nn.LSTM).
 
-    ``proj_size=P > 0`` projects the state to P features, as torch.nn.LSTM does (``projection.py``).
+    ``proj_size=R > 0`` projects the state to R features, as torch.nn.LSTM does (``projection.py``).
     """
     mode = "LSTM"
 

@@ -28,7 +28,7 @@ class Recurrent(RecurrentBase):
 
         hx: h_0 of shape (L*D, B, H) ((h_0, c_0) for the LSTM), zeros when None.
         Returns (output, h_n) ((output, (h_n, c_n)) for the LSTM), exactly as torch.nn does.
-        With proj_size = P > 0 (LSTM), h_0, h_n and the output carry P features instead of H.
+        With proj_size = R > 0 (LSTM), h_0, h_n and the output carry R features instead of H.
         """
         packed = isinstance(input, PackedSequence)
         mask = None
@@ -71,7 +71,7 @@ class Recurrent(RecurrentBase):
         return output, (tuple(final) if self.num_state == 2 else final[0])
 
     def _initial_state(self, hx, batched, B, x):
-        """The initial states as (L*D, B, size) tensors: h_0 (size P or H) and, for the LSTM, c_0 (size H)."""
+        """The initial states as (L*D, B, size) tensors: h_0 (size R or H) and, for the LSTM, c_0 (size H)."""
         sizes = [self.proj_size or self.hidden_size, self.hidden_size][:self.num_state]
         LD = self.num_layers * self.num_directions
         if hx is None:
@@ -212,7 +212,7 @@ class RNN(Recurrent):
 class LSTM(Recurrent):
     """LSTM written from its gate equations, gate order i, f, g, o (mirrors torch.nn.LSTM).
 
-    ``proj_size=P > 0`` adds torch's projection (Sak et al. 2014): h_t = (o ⊙ tanh(c_t)) W_hr^T, P features.
+    ``proj_size=R > 0`` adds torch's projection (Sak et al. 2014): h_t = (o ⊙ tanh(c_t)) W_hr^T, R features.
     """
     step, gates, num_state, additive = staticmethod(lstm_step), 4, 2, True
 
