@@ -127,8 +127,9 @@ class Recurrent:
 
     def _initial_state(self, hx, batched, B):
         LD = self.num_layers * self.num_directions
-        if hx is None:
-            return [np.zeros((LD, B, size), self.dtype) for size in self._state_sizes()]
+        if hx is None:                            # one zero array serves h_0 and c_0 when they have one size
+            zeros = {size: np.zeros((LD, B, size), self.dtype) for size in set(self._state_sizes())}
+            return [zeros[size] for size in self._state_sizes()]
         hx = _checks.split_states(hx, self.num_state)
         states = []
         for name, torch_name, s, size in zip(["h_0", "c_0"], ["hidden[0]", "hidden[1]"] if self.num_state == 2

@@ -74,8 +74,9 @@ class Recurrent(RecurrentBase):
         """The initial states as (L*D, B, size) tensors: h_0 (size R or H) and, for the LSTM, c_0 (size H)."""
         sizes = [self.proj_size or self.hidden_size, self.hidden_size][:self.num_state]
         LD = self.num_layers * self.num_directions
-        if hx is None:
-            return [x.new_zeros(LD, B, size) for size in sizes]
+        if hx is None:                               # one zero tensor serves h_0 and c_0 when they have one size
+            zeros = {size: x.new_zeros(LD, B, size) for size in set(sizes)}
+            return [zeros[size] for size in sizes]
         hx = _checks.split_states(hx, self.num_state)
         torch_names = ["hidden[0]", "hidden[1]"] if self.num_state == 2 else ["hidden"]
         states = []
