@@ -65,11 +65,18 @@ def flat_function(model, kind, n_leaves):
     return fn, theta
 
 
-@pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first,bias", GRID, ids=GRID_IDS)
-def test_gradcheck_and_gradgradcheck_on_the_parity_grid(kind, num_layers, bidirectional, batch_first, bias):
+PROJECTED = [("LSTM", 2, True, False, True, 2), ("LSTM", 3, False, True, False, 1)]      # + proj_size
+
+
+@pytest.mark.parametrize("kind,num_layers,bidirectional,batch_first,bias,proj_size",
+                         [g + (0,) for g in GRID] + PROJECTED,
+                         ids=GRID_IDS + [f"LSTM-L{p[1]}-proj{p[5]}" for p in PROJECTED])
+def test_gradcheck_and_gradgradcheck_on_the_parity_grid(kind, num_layers, bidirectional, batch_first, bias,
+                                                       proj_size):
     """Input, initial states and every parameter at once (fast mode: random projections of the Jacobians)."""
-    _, ours = pair(kind, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first, bias=bias)
-    inputs = leaves(kind, num_layers, bidirectional, batch_first)
+    _, ours = pair(kind, num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first, bias=bias,
+                   **({"proj_size": proj_size} if proj_size else {}))
+    inputs = leaves(kind, num_layers, bidirectional, batch_first, proj_size)
     fn, theta = flat_function(ours, kind, len(inputs))
     assert gradcheck(fn, inputs + [theta], fast_mode=True)
     assert gradgradcheck(fn, inputs + [theta], fast_mode=True)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not sup
 
 I, H, R, T, B = 5, 7, 3, 6, 4
 f64 = torch.float64
-GRID = list(itertools.product([1, 3], [False, True], [False, True], [False, True]))
+GRID = list(itertools.product([1, 2], [False, True], [False, True], [False, True]))   # layer 1 reads D*R
 IDS = [f"L{n}-{'bi' if d else 'uni'}-{'bf' if bf else 'tf'}-{'bias' if b else 'nobias'}" for n, d, bf, b in GRID]
 
 
