@@ -3,6 +3,8 @@
 ``RNN``, ``LSTM`` and ``GRU`` mirror torch.nn's constructors and parameter names; the step
 functions (``rnn_step``, ``lstm_step``, ``gru_step`` and their ``*_backward``) are the equations
 of one time step, and ``cell_forward`` / ``cell_backward`` run one step from the raw input.
+``LSTM(..., proj_size=R)`` projects the state as torch.nn.LSTM does (``lstm_proj_step``). Bad input
+raises ``InputError``, a ValueError and a RuntimeError, as in seqlearn.torch.
 """
 from .._checks import InputError
 from .cells import cell_backward, cell_forward
