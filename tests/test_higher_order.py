@@ -2,7 +2,7 @@
 Hessian-vector products and gradient penalties against torch.nn, torch.func, forward-mode AD.
 
 The RNN and the LSTM run their loop on a detached W_hh and form dW_hh in one product after it (the
-fast path: _DeferredWeightGrad and _StepWeightGrad in seqlearn/torch/layers.py). These tests are what
+fast path: _FastPath and _DeferredWeightGrad in seqlearn/torch/layers.py). These tests are what
 shows that the result stays exact at every order, and that ordinary training still takes the fast path.
 """
 import gc
@@ -218,7 +218,8 @@ class WeightGradProducts(TorchDispatchMode):
 
 @pytest.mark.parametrize("kind,G", [("RNN", 1), ("LSTM", 4)])
 def test_first_order_backward_keeps_one_product_for_dW_hh(kind, G):
-    """An ordinary backward forms dW_hh in ONE product; a backward that builds a graph, one per step."""
+    """An ordinary backward forms dW_hh in ONE product; a backward that builds a graph (plain autograd), one
+    per step."""
     model = getattr(st, kind)(I, H, dtype=f64)
     x = torch.randn(T, B, I, dtype=f64, requires_grad=True)
     counts = []

@@ -19,8 +19,9 @@ Coverage of torch.nn (details and tests: README, "Coverage of torch.nn"):
 """
 from .._checks import InputError
 from .gru import gru_step
-from .layers import GRU, LSTM, RNN, Recurrent
+from .layers import Recurrent
 from .lstm import lstm_step
+from .models import GRU, LSTM, RNN
 from .rnn import rnn_step
 
 __all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "rnn_step", "lstm_step", "gru_step"]

@@ -1,20 +1,18 @@
 """The recurrent layer in PyTorch: stacking, two directions, PackedSequence, dropout between layers.
 
-``RNN``, ``LSTM`` and ``GRU`` are ``torch.nn.Module``s with torch.nn's constructor, parameter
-names and return values, built from the step functions in this package (no torch.nn recurrent
-modules and no fused recurrent kernels). They run on whatever device holds their parameters.
-Arguments, parameters and attributes are in ``base.py``; this file is the forward pass.
+``RNN``, ``LSTM`` and ``GRU`` (``models.py``) are ``torch.nn.Module``s with torch.nn's constructor,
+parameter names and return values, built from the step functions in this package (no torch.nn
+recurrent modules and no fused recurrent kernels). They run on whatever device holds their
+parameters. Arguments, parameters and attributes are in ``base.py``; this file is the forward pass.
 """
 import torch
 import torch.autograd.forward_ad as fwAD
 import torch.nn.functional as nnf
+from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .. import _checks
 from .base import RecurrentBase
-from .gru import gru_step
-from .lstm import lstm_step
-from .rnn import rnn_step
 
 
 class Recurrent(RecurrentBase):
@@ -88,25 +86,29 @@ class Recurrent(RecurrentBase):
             states.append(s if batched else s.unsqueeze(1))
         return states
 
-    def _run_direction(self, inp, state, weights, reverse, mask):
-        """One layer, one direction over the sequence: returns (output (T, B, H), final state tuple)."""
+    def _run_direction(self, inp, state, weights, reverse, mask, defer=None):
+        """One layer, one direction over the sequence: returns (output (T, B, H), final state tuple).
+
+        defer=True runs the loop with W_hh detached and dW_hh formed after it (_DeferredWeightGrad);
+        None chooses that fast path, inside _FastPath, for the RNN and the LSTM under autograd.
+        """
+        if defer is None:
+            defer = self.additive and _can_defer(weights[1], [inp, *state, *weights])
+            if defer:                                # this same method, on detached inputs: see _FastPath
+                return _FastPath.run(self, inp, state, weights, reverse, mask)
         w_ih, w_hh, b_ih, b_hh, w_hr = weights
         if self.additive and b_hh is not None:       # a_t = gi_t + h W_hh^T + b_hh: add b_hh once, here
             b_ih, b_hh = b_ih + b_hh, None
         gi = nnf.linear(inp, w_ih, b_ih)             # (T, B, G*H): input projection for all steps in one GEMM
-        T = gi.shape[0]
-        defer = self.additive and _can_defer(w_hh)
-        w_loop, hs = w_hh, [None] * T
         if defer:                                    # dW_hh in one GEMM after the loop: _DeferredWeightGrad
-            gi, w_loop = _DeferredWeightGrad.apply(gi, w_hh, hs), w_hh.detach()
+            h_prev = []
+            gi, w_hh = _DeferredWeightGrad.apply(gi, w_hh, h_prev), w_hh.detach()
         gi = gi.unbind(0)                            # T views at once; gi[t] in the loop makes backward O(T^2)
-        outs = [None] * T
+        T = len(gi)
+        outs, hs = [None] * T, [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            gi_t = gi[t]
-            if defer:                                # h_{t-1}, the state step t starts from
-                hs[t] = state[0].detach()
-                gi_t = _StepWeightGrad.apply(gi_t, state[0], w_hh)
-            new = self.step(gi_t, state, w_loop, b_hh, **self.options)
+            hs[t] = state[0]                         # h_{t-1}, the state step t starts from
+            new = self.step(gi[t], state, w_hh, b_hh, **self.options)
             if w_hr is not None:                     # LSTM with projection: h_t = (o ⊙ tanh(c_t)) W_hr^T
                 new = (nnf.linear(new[0], w_hr),) + new[1:]
             if mask is None:
@@ -114,6 +116,8 @@ class Recurrent(RecurrentBase):
             else:                                    # past its length a sequence keeps its state, outputs 0
                 state = tuple(torch.where(mask[t], n, s) for n, s in zip(new, state))
                 outs[t] = new[0] * mask[t]
+        if defer:
+            h_prev.append(torch.stack(hs).detach())  # (T, B, H), for _DeferredWeightGrad's backward
         return torch.stack(outs), state
 
     @staticmethod
@@ -132,15 +136,15 @@ def _autocast_enabled():
     return bool(enabled and enabled())
 
 
-def _can_defer(weight_hh):
-    """True when the loop may run on W_hh.detach() and leave dW_hh to the two functions below.
+def _can_defer(weight_hh, tensors):
+    """True when the fast path applies: reverse-mode autograd, with a W_hh that needs a gradient.
 
-    They serve reverse-mode autograd at every order. Forward-mode AD through W_hh and torch.func's
-    transforms (grad, vmap, jacfwd, hessian) take the plain path, where autograd sees every product.
+    Forward-mode AD (a tangent on any input) and torch.func's transforms (grad, vmap, jacfwd,
+    hessian) take the plain path, where autograd sees every product.
     """
     functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
-    return (torch.is_grad_enabled() and weight_hh.requires_grad
-            and fwAD.unpack_dual(weight_hh).tangent is None and not functorch_active())
+    return (torch.is_grad_enabled() and weight_hh.requires_grad and not functorch_active()
+            and all(fwAD.unpack_dual(t).tangent is None for t in tensors if t is not None))
 
 
 class _DeferredWeightGrad(torch.autograd.Function):
@@ -148,9 +152,8 @@ class _DeferredWeightGrad(torch.autograd.Function):
 
     For the RNN and the LSTM a_t = gi_t + h_{t-1} W_hh^T, so dL/dgi_t = dL/da_t. The loop runs with
     W_hh detached, so autograd skips T small (G*H, B) @ (B, H) products and their running sum; the
-    layer puts the states h_{t-1} into the list ``h_prev`` as the loop reaches them. When backward
-    builds a graph (create_graph=True) ``_StepWeightGrad`` returns dW_hh step by step instead, in
-    products that the next derivative can follow.
+    layer puts the stacked states h_{t-1} (T, B, H) into the list ``h_prev`` once the loop is done.
+    It is differentiated once, inside _FastPath, which takes care of higher orders.
     """
 
     @staticmethod
@@ -159,79 +162,65 @@ class _DeferredWeightGrad(torch.autograd.Function):
         return gi.view_as(gi)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_gi):                      # grad_gi: (T, B, G*H), da_t for every step
-        if torch.is_grad_enabled() or not ctx.needs_input_grad[1]:
-            return grad_gi, None, None
-        h_prev = torch.stack(ctx.h_prev)             # (T, B, H): h_0 ... h_{T-1}
+        (h_prev,) = ctx.h_prev
         GH, H = grad_gi.shape[-1], h_prev.shape[-1]
-        return grad_gi, grad_gi.reshape(-1, GH).T @ h_prev.reshape(-1, H), None
-
-    @staticmethod
-    def jvp(ctx, gi_tangent, weight_tangent, _):
-        return gi_tangent.view_as(gi_tangent)        # forward-mode AD: the identity (W_hh has no tangent here)
+        grad_w = grad_gi.reshape(-1, GH).T @ h_prev.reshape(-1, H) if ctx.needs_input_grad[1] else None
+        return grad_gi, grad_w, None
 
 
-class _StepWeightGrad(torch.autograd.Function):
-    """Identity on one step's gi_t that restores, when backward builds a graph, what detaching W_hh took.
+class _FastPath(torch.autograd.Function):
+    """One layer and direction as ONE autograd node, so that the fast loop stays exact at every order.
 
-    In an ordinary backward it passes da_t through and adds nothing. Under create_graph=True it returns
-    this step's dW_hh = da_t^T h_{t-1}, and adds da_t (W_hh - W_hh.detach()) to dL/dh_{t-1}: zero in
-    value, but it makes the loop's da_t W_hh depend on W_hh, so the next derivative follows it.
+    Forward runs the loop with defer=True on detached aliases of the inputs (no data is copied) and
+    keeps that inner graph; an ordinary backward differentiates it, dW_hh in one product (a second
+    backward, after retain_graph=True, builds it again). A backward that builds a graph
+    (create_graph=True: gradient penalties, Hessian-vector products, gradgradcheck) runs the loop
+    again on the inputs themselves with plain autograd: exact at every order, for one more forward.
     """
 
     @staticmethod
-    def forward(ctx, gi_t, h, weight_hh):
-        ctx.save_for_backward(h, weight_hh)          # inputs, not outputs: no reference cycle
-        return gi_t.view_as(gi_t)
+    def run(module, inp, state, weights, reverse, mask):
+        """_run_direction's fast path: the same arguments and the same (output, final state)."""
+        present = tuple(w is not None for w in weights)
+        out, *final = _FastPath.apply(module, (reverse, mask, len(state), present), inp, *state,
+                                      *[w for w in weights if w is not None])
+        return out, tuple(final)
 
     @staticmethod
-    def backward(ctx, grad):                         # grad: (B, G*H), da_t
-        if not torch.is_grad_enabled():
-            return grad, None, None
-        h, weight_hh = ctx.saved_tensors
-        grad_h = grad @ (weight_hh - weight_hh.detach()) if ctx.needs_input_grad[1] else None
-        return grad, grad_h, grad.T @ h if ctx.needs_input_grad[2] else None
+    def forward(ctx, module, how, *tensors):         # tensors: input, h_0 (c_0), the direction's weights
+        ctx.module, ctx.how = module, how
+        ctx.set_materialize_grads(False)             # an output the loss does not read gets None, not zeros
+        ctx.save_for_backward(*tensors)
+        ctx.inner = _FastPath.loop(ctx, [t.detach().requires_grad_(t.requires_grad) for t in tensors], True)
+        return tuple(t.detach() for t in ctx.inner[1])
 
     @staticmethod
-    def jvp(ctx, gi_tangent, h_tangent, weight_tangent):
-        return gi_tangent.view_as(gi_tangent)
+    def loop(ctx, tensors, defer):
+        """_run_direction on ``tensors`` under autograd: returns (tensors, (output, *final state))."""
+        reverse, mask, n_state, present = ctx.how
+        weights = iter(tensors[1 + n_state:])
+        weights = [next(weights) if p else None for p in present]
+        with torch.enable_grad():
+            out, state = ctx.module._run_direction(tensors[0], tuple(tensors[1:1 + n_state]), weights,
+                                                   reverse, mask, defer=defer)
+        return tensors, (out,) + state
 
-
-class RNN(Recurrent):
-    """Elman RNN with ``nonlinearity='tanh'`` or ``'relu'``, written from its equation (mirrors torch.nn.RNN)."""
-    step, gates, num_state, additive = staticmethod(rnn_step), 1, 1, True
-
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None, **kwargs):
-        _checks.check_options("RNN", nonlinearity=nonlinearity, unexpected=kwargs)
-        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
-                         num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype,
-                         nonlinearity=nonlinearity)
-        self.nonlinearity = nonlinearity
-
-
-class LSTM(Recurrent):
-    """LSTM written from its gate equations, gate order i, f, g, o (mirrors torch.nn.LSTM).
-
-    ``proj_size=R > 0`` adds torch's projection (Sak et al. 2014): h_t = (o ⊙ tanh(c_t)) W_hr^T, R features.
-    """
-    step, gates, num_state, additive = staticmethod(lstm_step), 4, 2, True
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, device, dtype)
-
-
-class GRU(Recurrent):
-    """GRU written from its gate equations, gate order r, z, n (mirrors torch.nn.GRU).
-
-    ``reset_after=True`` (default) is torch's variant; ``reset_after=False`` the Cho et al. (2014) original.
-    """
-    step, gates, num_state = staticmethod(gru_step), 3, 1
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None, *, reset_after=True, **kwargs):
-        _checks.check_options("GRU", reset_after=reset_after, unexpected=kwargs)
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, 0, device, dtype, reset_after=reset_after)
+    @staticmethod
+    def backward(ctx, *grads):                       # grads of (output, h_n[, c_n]), None where unused
+        create_graph = torch.is_grad_enabled()       # True under create_graph=True
+        if create_graph:                             # plain autograd on the inputs themselves
+            inputs, outs = _FastPath.loop(ctx, ctx.saved_tensors, False)
+        else:                                        # the inner graph, built again after a first backward
+            inputs, outs = ctx.inner or _FastPath.loop(
+                ctx, [t.detach().requires_grad_(t.requires_grad) for t in ctx.saved_tensors], True)
+        ctx.inner = None
+        wanted = [i for i, need in enumerate(ctx.needs_input_grad[2:]) if need]
+        used = [(o, g) for o, g in zip(outs, grads) if g is not None]
+        got = torch.autograd.grad([o for o, _ in used], [inputs[i] for i in wanted], [g for _, g in used],
+                                  create_graph=create_graph, allow_unused=True) if used and wanted else ()
+        result = [None] * (len(ctx.needs_input_grad) - 2)
+        for i, g in zip(wanted, got):
+            result[i] = g
+        return (None, None, *result)
