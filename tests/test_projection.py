@@ -12,6 +12,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 import seqlearn.numpy as snp
 import seqlearn.torch as st
 from conftest import flat, max_diff, to_numpy
+from seqlearn.utils import count_parameters, expected_parameters
 
 # torch.nn warns that its oneDNN kernels lack projections, then computes them; not our concern
 pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
@@ -134,3 +135,11 @@ def test_state_dict_round_trip_and_proj_size_zero_means_none():
     for lib in (st, snp):
         assert "weight_hr_l0" not in lib.LSTM(I, H, proj_size=0).state_dict()
     assert repr(snp.LSTM(I, H, proj_size=R)) == repr(torch.nn.LSTM(I, H, proj_size=R))
+
+
+@pytest.mark.parametrize("num_layers,bidirectional,bias", [(1, False, True), (2, True, True), (3, True, False)])
+def test_parameter_count(num_layers, bidirectional, bias):
+    kw = dict(num_layers=num_layers, bidirectional=bidirectional, bias=bias, proj_size=R)
+    want = count_parameters(torch.nn.LSTM(I, H, **kw))
+    assert expected_parameters("LSTM", I, H, **kw) == want
+    assert count_parameters(st.LSTM(I, H, **kw)) == count_parameters(snp.LSTM(I, H, **kw)) == want

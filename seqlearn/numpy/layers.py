@@ -22,9 +22,10 @@ class Recurrent:
         self.step, self.step_backward, self.gates, self.num_state = CELLS[self.mode]
         if args["proj_size"]:                     # the LSTM with a projection: projection.py
             self.step, self.step_backward = lstm_proj_step, lstm_proj_step_backward
-        self.input_size, self.hidden_size, self.num_layers = args["input_size"], args["hidden_size"], args["num_layers"]
+        self.input_size, self.hidden_size = args["input_size"], args["hidden_size"]
+        self.num_layers, self.proj_size = args["num_layers"], args["proj_size"]
         self.bias, self.batch_first, self.bidirectional = args["bias"], args["batch_first"], args["bidirectional"]
-        self.proj_size, self.num_directions = args["proj_size"], 2 if bidirectional else 1
+        self.num_directions = 2 if self.bidirectional else 1
         self.options = options
         rng = np.random.default_rng(rng)
         k = 1.0 / np.sqrt(self.hidden_size)       # torch's init: U(-1/sqrt(H), 1/sqrt(H))
