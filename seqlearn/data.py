@@ -20,6 +20,41 @@ def sunspots():
     return table["YEAR"].to_numpy(np.float64).copy(), table["SUNACTIVITY"].to_numpy(np.float64).copy()
 
 
+class SeriesSplit:
+    """Windows of a yearly series split by the year of their target, standardised with training years only.
+
+    Attributes: ``train``, ``val``, ``test``: (x (N, T, 1), y (N,), target years (N,)) in standardised
+    units; ``mean`` and ``std`` of the training years (multiply an MSE by ``std**2`` for the original
+    units); ``years``, ``values``: the raw series.
+    """
+
+    def __init__(self, years, values, window, val_start, test_start):
+        if not years[window] < val_start < test_start <= years[-1]:
+            raise ValueError(f"need {years[window]:.0f} < val_start < test_start <= {years[-1]:.0f}, "
+                             f"got val_start={val_start}, test_start={test_start}")
+        self.years, self.values, self.window = years, values, window
+        early = years < val_start                 # every value of the training years, and no other
+        self.mean, self.std = values[early].mean(), values[early].std()
+        x, y = windows((values - self.mean) / self.std, window)
+        target_year = years[window:]
+        parts = {"train": target_year < val_start,
+                 "val": (target_year >= val_start) & (target_year < test_start),
+                 "test": target_year >= test_start}
+        for name, keep in parts.items():
+            setattr(self, name, (x[keep], y[keep], target_year[keep]))
+
+    def unscale(self, z):
+        """Standardised values back to the series' own units."""
+        return np.asarray(z) * self.std + self.mean
+
+
+def sunspot_split(window=20, val_start=1900, test_start=1950):
+    """The book's sunspot forecasting task: windows of ``window`` years, targets before ``val_start`` to
+    train on, up to ``test_start`` to choose models with, the rest to test once (see ``SeriesSplit``)."""
+    years, values = sunspots()
+    return SeriesSplit(years, values, window, val_start, test_start)
+
+
 def windows(series, length):
     """Sliding windows for next-step forecasting: x (N, length, 1) and the value after each window y (N,)."""
     series = np.asarray(series)
@@ -51,6 +86,22 @@ def adding_problem(n, length, rng):
     markers[np.arange(n), first] = markers[np.arange(n), second] = 1
     x = np.stack([values, markers], axis=-1)
     return x, values[np.arange(n), first] + values[np.arange(n), second]
+
+
+def remember_first(n, length, rng):
+    """Remember one bit over ``length`` steps: a minimal long-range dependency.
+
+    Every step carries a random bit b_t in {-1, +1} and a marker, which is 1 at the first step only.
+    The target is the first bit, 1 if b_1 = +1 else 0, to be given after the last step. Every later
+    bit is a distractor, so nothing but a memory of step 1 beats chance (accuracy 0.5).
+    Returns x (N, length, 2) and y (N,), float64.
+    """
+    if length < 1:
+        raise ValueError(f"length must be at least 1, got {length}")
+    bits = rng.integers(0, 2, size=(n, length)) * 2.0 - 1
+    marker = np.zeros((n, length))
+    marker[:, 0] = 1
+    return np.stack([bits, marker], axis=-1), (bits[:, 0] > 0).astype(np.float64)
 
 
 def bracket_sequences(n, length, rng, max_depth=4):

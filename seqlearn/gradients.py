@@ -112,12 +112,12 @@ def simulate(radius, seq_len, nonlinearity="tanh", hidden_size=32, seed=0, input
 
 def gradient_norm_vs_distance(radius, seq_len, nonlinearity="tanh", hidden_size=32, seed=0,
                               input_scale=0.5, kind="orthogonal"):
-    """||dh_T/dh_{T-k}||_2 for every distance k = 0..seq_len, on one random sequence (see ``simulate``).
+    """||dh_T/dh_{T-Δ}||_2 for every distance Δ = 0..seq_len, on one random sequence (see ``simulate``).
 
     Backpropagates the H rows of the identity from h_T at once, which yields the whole Jacobian
     dh_T/dh_t for every t, and takes its spectral norm (largest singular value): the most any
     gradient arriving at h_T can be amplified on its way back to h_t.
-    Returns an array of length seq_len + 1; entry k belongs to distance k (entry 0 is 1).
+    Returns an array of length seq_len + 1; entry Δ belongs to distance Δ (entry 0 is 1).
     """
     weight_hh, hs = simulate(radius, seq_len, nonlinearity, hidden_size, seed, input_scale, kind)
     jac = backprop_states(weight_hh, hs, np.eye(hidden_size), nonlinearity)    # (T + 1, H, H)
@@ -126,16 +126,17 @@ def gradient_norm_vs_distance(radius, seq_len, nonlinearity="tanh", hidden_size=
 
 
 def growth_per_step(norms, skip=10):
-    """The factor by which the norm changes per step: 10 ** (slope of a line fit to log10(norms[k])).
+    """The factor by which the norm changes per step: 10 ** (slope of a line fit to log10(norms[Δ])).
 
     Distances below ``skip`` (the transient) are left out. Below 1 the gradient vanishes, above 1 it
-    explodes; 0 when it reaches exactly zero (a relu network can switch off every path).
+    explodes; 0 when it reaches exactly zero (a relu network can switch off every path). Its natural
+    logarithm estimates the top Lyapunov exponent of the linearised dynamics.
     """
     norms = np.asarray(norms, dtype=float)
-    k = np.arange(len(norms))
+    distance = np.arange(len(norms))
     if np.any(norms[skip:] == 0):
         return 0.0
-    keep = (k >= skip) & np.isfinite(norms)
+    keep = (distance >= skip) & np.isfinite(norms)
     if keep.sum() < 2:
         raise ValueError("need at least two finite norms beyond skip")
-    return float(10 ** np.polyfit(k[keep], np.log10(norms[keep]), 1)[0])
+    return float(10 ** np.polyfit(distance[keep], np.log10(norms[keep]), 1)[0])

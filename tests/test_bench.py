@@ -172,3 +172,24 @@ def test_frozen_recurrent_weight_gets_no_gradient_and_the_others_are_right():
     for name in ("weight_ih_l0", "bias_ih_l0", "bias_hh_l0"):
         assert float((getattr(ours, name).grad - getattr(ref, name).grad).abs().max()) < 1e-10
 
+
+def test_a_run_writes_outside_the_package_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bench.main(["--quick", "--kinds", "RNN", "--dtypes", "float32", "--name", "d"])
+    assert (tmp_path / "bench_results" / "d.json").exists()
+    assert not (bench.RESULTS / "d.json").exists()
+
+
+def test_ctrl_c_stops_the_benchmark_without_a_traceback(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "seqlearn.bench", "--sizes", "medium", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)                                  # well inside the first case
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "interrupted: no results written" in err
+    assert not list(tmp_path.iterdir())

@@ -64,3 +64,32 @@ def test_fit_learns_a_sine_continuation_and_clips():
                val=(x[:64], y[:64]), generator=torch.Generator().manual_seed(0))
     assert hist["train"][-1] < hist["train"][0] / 5
     assert len(hist["val"]) == 15 and len(hist["grad_norm"]) == 15 * 8
+
+
+def test_fit_keeps_the_epoch_with_the_lowest_validation_loss():
+    torch.manual_seed(0)
+    x, y = data.sine_waves(128, 20, np.random.default_rng(4))
+    x, y = torch.tensor(x, dtype=torch.float64), torch.tensor(y[:, None], dtype=torch.float64)
+    val = (x[:32], y[:32])
+    model = SequenceModel(st.RNN(1, 8, batch_first=True, dtype=torch.float64), 1)
+    # a learning rate so large that the validation loss is not monotone: the best epoch is not the last
+    hist = fit(model, torch.nn.functional.mse_loss, x[32:], y[32:], epochs=12, batch_size=16, lr=0.3,
+               val=val, keep_best=True, generator=torch.Generator().manual_seed(0))
+    best = int(np.argmin(hist["val"])) + 1
+    assert hist["best_epoch"] == best < 12
+    with torch.no_grad():
+        restored = float(torch.nn.functional.mse_loss(model(val[0]), val[1]))
+    assert restored == pytest.approx(hist["val"][best - 1], rel=1e-12)
+    with pytest.raises(ValueError, match="pass val="):
+        fit(model, torch.nn.functional.mse_loss, x, y, epochs=1, batch_size=16, keep_best=True)
+
+
+def test_remember_first_asks_for_the_marked_first_bit():
+    x, y = data.remember_first(200, 7, np.random.default_rng(5))
+    assert x.shape == (200, 7, 2) and y.shape == (200,)
+    assert set(np.unique(x[..., 0])) == {-1.0, 1.0}
+    assert np.all(x[:, 0, 1] == 1) and np.all(x[:, 1:, 1] == 0)     # the marker: step 1 only
+    np.testing.assert_array_equal(y, x[:, 0, 0] > 0)
+    assert 0.3 < y.mean() < 0.7
+    with pytest.raises(ValueError, match="at least 1, got 0"):
+        data.remember_first(3, 0, np.random.default_rng(0))

@@ -118,6 +118,23 @@ def test_unknown_nonlinearity(backend):
         model(backend, "RNN", nonlinearity="sigmoid")
 
 
+def test_numpy_model_says_a_tensor_of_the_wrong_dtype_came():
+    m = snp.LSTM(5, 7)
+    with pytest.raises(ValueError, match=r"input is a torch.Tensor of dtype torch.float32, but the model's "
+                                         r"parameters are float64: pass x.detach\(\).cpu\(\).numpy\(\)"):
+        m(torch.zeros(4, 3, 5))
+    with pytest.raises(ValueError, match=r"h_0 is a torch.Tensor of dtype torch.float32"):
+        m(np.zeros((4, 3, 5)), (torch.zeros(1, 3, 7), np.zeros((1, 3, 7))))
+    out, _ = m(torch.zeros(4, 3, 5, dtype=torch.float64))          # a CPU tensor of the right dtype works
+    assert isinstance(out, np.ndarray) and out.shape == (4, 3, 7)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_numpy_model_refuses_a_gpu_tensor_clearly():
+    with pytest.raises(ValueError, match="on cuda"):
+        snp.RNN(5, 7)(torch.zeros(4, 3, 5, dtype=torch.float64, device="cuda"))
+
+
 def test_input_error_is_caught_as_value_error_and_as_runtime_error():
     m = model("torch", "GRU")
     for kind in (ValueError, RuntimeError):

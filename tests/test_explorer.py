@@ -46,3 +46,14 @@ def test_each_stack_level_follows_its_control_in_the_browser():
     for inner in stack.children:
         assert ((buttons, "index"), (inner, "selected_index")) in pairs
     assert len(pairs) == 1 + len(stack.children)
+
+
+def test_frames_are_quantised_to_a_small_palette_unless_asked_not_to():
+    import io
+
+    from PIL import Image
+
+    from seqlearn.explorer import figure_png
+    small, full = figure_png(render(1.0, "a"), colors=16), figure_png(render(1.0, "a"), colors=None)
+    assert Image.open(io.BytesIO(small)).mode == "P" and len(Image.open(io.BytesIO(small)).getcolors()) <= 16
+    assert Image.open(io.BytesIO(full)).mode == "RGBA" and len(small) < len(full)

@@ -20,6 +20,12 @@ def test_setup_cell_installs_from_the_configured_repository():
     source = nbtools.setup_cell_source("https://example.org/fork/seqlearn")
     assert "git+https://example.org/fork/seqlearn" in source
     assert 'find_spec("seqlearn") is None' in source      # does nothing where seqlearn is installed
+    compile(source, "setup", "exec")
+
+
+def test_setup_cell_fits_the_code_column_and_is_collapsed_in_the_book():
+    assert max(len(line) for line in nbtools.setup_cell_source().splitlines()) <= 75
+    assert "hide-input" in nbtools.SETUP_TAGS
 
 
 def test_every_chapter_has_exercises_with_tagged_solutions():
@@ -48,3 +54,31 @@ def test_student_edition_refuses_a_notebook_without_solutions(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), path)
     with pytest.raises(SystemExit, match="no cell is tagged 'solution'"):
         student_edition.main(tmp_path / "out", [path])
+
+
+def test_student_site_check_finds_missing_pages_lost_exercises_and_any_solution(tmp_path):
+    import student_site
+    toc = "parts:\n  - chapters:\n      - file: notebooks/01_a\n      - file: notebooks/02_b\n"
+    (tmp_path / "notebooks").mkdir()
+    page = '<div class="exercise admonition" id="ch1-ex1">statement</div>'
+    (tmp_path / "notebooks" / "01_a.html").write_text(page)
+    (tmp_path / "index.html").write_text("<p>intro</p>")
+    assert student_site.problems(tmp_path, toc) == ["02_b.html: missing"]
+    (tmp_path / "notebooks" / "02_b.html").write_text(
+        page + '<div class="solution dropdown admonition" id="sol">answer</div>')
+    assert student_site.problems(tmp_path, toc) == ["notebooks/02_b.html: shows a solution"]
+    (tmp_path / "notebooks" / "02_b.html").write_text("<p>no exercise here</p>")
+    assert student_site.problems(tmp_path, toc) == ["notebooks/02_b: no exercise left on the page"]
+    (tmp_path / "notebooks" / "02_b.html").write_text(page)
+    assert student_site.problems(tmp_path, toc) == []
+
+
+def test_student_site_sources_hold_every_chapter_without_solutions(tmp_path):
+    import student_site
+    student_site.make_sources(tmp_path / "src")
+    names = sorted(p.stem for p in (tmp_path / "src" / "notebooks").glob("*.ipynb"))
+    assert names == sorted(p.split("/")[1] for p in student_site.chapters((ROOT / "_toc.yml").read_text()))
+    for path in (tmp_path / "src" / "notebooks").glob("*.ipynb"):
+        tags = [t for cell in nbformat.read(path, as_version=4).cells for t in cell.metadata.get("tags", [])]
+        assert "solution" not in tags and tags.count("exercise") >= 3, path.name
+    assert '(student edition)"' in (tmp_path / "src" / "_config.yml").read_text()

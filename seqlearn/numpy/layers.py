@@ -10,6 +10,22 @@ from .cells import CELLS
 from .projection import lstm_proj_step, lstm_proj_step_backward
 
 
+def _as_array(name, x, dtype):
+    """x as a NumPy array. A CPU torch tensor of the model's dtype is accepted as a convenience; any
+    other tensor gets an error that says a tensor came and how to convert it (NumPy cannot run on a GPU,
+    and a float32 tensor must not be silently promoted)."""
+    if hasattr(x, "detach") and hasattr(x, "device"):          # a torch.Tensor, without importing torch
+        convert = f"x.detach().cpu().numpy().astype(np.{np.dtype(dtype).name})"
+        if x.device.type != "cpu":
+            raise ValueError(f"{name} is a torch.Tensor on {x.device}; seqlearn.numpy computes on the CPU "
+                             f"in NumPy: pass {convert}")
+        if str(x.dtype).removeprefix("torch.") != np.dtype(dtype).name:
+            raise ValueError(f"{name} is a torch.Tensor of dtype {x.dtype}, but the model's parameters are "
+                             f"{np.dtype(dtype).name}: pass {convert}, or convert the model with astype()")
+        return x.detach().numpy()
+    return np.asarray(x)
+
+
 class Recurrent:
     """A multi-layer, optionally bidirectional recurrent network (the NumPy twin of torch.nn.RNNBase)."""
 
@@ -86,7 +102,7 @@ class Recurrent:
         Returns (output, h_n) ((output, (h_n, c_n)) for the LSTM); output is (T, B, D*H).
         With proj_size = R > 0 (LSTM), h_0, h_n and the output carry R features instead of H.
         """
-        x = np.asarray(x)
+        x = _as_array("input", x, self.dtype)
         _checks.check_dtype("input", x.dtype, self.dtype, convert="astype")
         batched = _checks.check_input(x.shape, self.input_size, self.batch_first)
         x = (x.transpose(1, 0, 2) if self.batch_first else x) if batched else x[:, None]
@@ -135,7 +151,7 @@ class Recurrent:
         states = []
         for name, torch_name, s, size in zip(["h_0", "c_0"], ["hidden[0]", "hidden[1]"] if self.num_state == 2
                                              else ["hidden"], hx, self._state_sizes()):
-            s = np.asarray(s)
+            s = _as_array(name, s, self.dtype)
             _checks.check_state(name, s.shape, _checks.state_shape(LD, batched, B, size), torch_name)
             _checks.check_dtype(name, s.dtype, self.dtype, convert="astype")
             states.append(s if batched else s[:, None])
@@ -158,6 +174,29 @@ class Recurrent:
                 state = tuple(np.where(mask[t], n, s) for n, s in zip(new, state))
                 out[t] = np.where(mask[t], new[0], 0)
         return out, state, (names, reverse, caches)
+
+    def saved_arrays(self):
+        """The arrays the last ``forward`` keeps for ``backward`` (its tape), each block of memory once.
+
+        Per layer the tape holds the layer's input and, per direction, every step's cache. A view
+        (such as a slice of a larger array) keeps its whole parent alive, so the parent is listed.
+        ``sum(a.nbytes for a in model.saved_arrays())`` is the memory that training adds to inference.
+        """
+        found = {}
+
+        def walk(obj):
+            if isinstance(obj, np.ndarray):
+                owner = obj if obj.base is None else obj.base
+                found[id(owner)] = owner
+            elif isinstance(obj, (list, tuple)):
+                for item in obj:
+                    walk(item)
+            elif isinstance(obj, dict):
+                for item in obj.values():
+                    walk(item)
+
+        walk(self._tape)
+        return list(found.values())
 
     # ----------------------------------------------------------------------------------------------
     def backward(self, grad_output, grad_hn=None):

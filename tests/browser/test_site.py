@@ -89,6 +89,12 @@ def test_chapter_page_reads_well(site, browser, chapter):
     broken = browser.execute_script(
         "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
     assert broken == []
+    # every figure of a cell output says what it shows (widget frames are switched by the explorer controls)
+    mute = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main .cell_output img'))"
+        ".filter(i => !i.closest('.widget-image, .jupyter-widgets') && !(i.alt || '').trim())"
+        ".map(i => i.src.slice(-40))")
+    assert mute == [], f"figures without alt text on {chapter}: {mute}"
     # the launch buttons open this very notebook
     links = browser.execute_script("return Array.from(document.querySelectorAll('a')).map(a => a.href)")
     assert f"https://colab.research.google.com/github/{REPO}/blob/main/{chapter}.ipynb" in links

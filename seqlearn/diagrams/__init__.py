@@ -1,0 +1,14 @@
+"""Diagrams of the book, drawn with matplotlib patches from the code in this folder (no image files).
+
+Each function returns a matplotlib Figure; chapters display it with ``seqlearn.plotting.show`` and an
+alt text. One module per family of pictures, all built from the primitives of ``_draw``:
+
+- ``rnn``: the Elman cell folded and unrolled over time, and the five input/output shapes of tasks;
+- ``lstm``: one LSTM step with its four gate blocks, the cell path and the output (chapter 4);
+- ``gru``: one GRU step with its two gates, the candidate and the blend (chapter 5).
+"""
+from .gru import gru_cell
+from .lstm import lstm_cell
+from .rnn import task_shapes, unrolled_rnn
+
+__all__ = ["unrolled_rnn", "task_shapes", "lstm_cell", "gru_cell"]
