@@ -17,11 +17,11 @@ def _as_array(name, x, dtype):
     if hasattr(x, "detach") and hasattr(x, "device"):          # a torch.Tensor, without importing torch
         convert = f"x.detach().cpu().numpy().astype(np.{np.dtype(dtype).name})"
         if x.device.type != "cpu":
-            raise ValueError(f"{name} is a torch.Tensor on {x.device}; seqlearn.numpy computes on the CPU "
-                             f"in NumPy: pass {convert}")
+            raise _checks.InputError(f"{name} is a torch.Tensor on {x.device}; seqlearn.numpy computes on "
+                                     f"the CPU in NumPy: pass {convert}")
         if str(x.dtype).removeprefix("torch.") != np.dtype(dtype).name:
-            raise ValueError(f"{name} is a torch.Tensor of dtype {x.dtype}, but the model's parameters are "
-                             f"{np.dtype(dtype).name}: pass {convert}, or convert the model with astype()")
+            raise _checks.InputError(f"{name} is a torch.Tensor of dtype {x.dtype}, but the model's parameters "
+                                     f"are {np.dtype(dtype).name}: pass {convert}, or convert the model with astype()")
         return x.detach().numpy()
     return np.asarray(x)
 
