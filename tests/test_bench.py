@@ -141,7 +141,8 @@ def test_quick_cuda_run_turns_tf32_off(tmp_path):
 
 
 # seqlearn.torch's fast path (b_hh folded into the projection, dW_hh in one product after the loop) in the
-# cases the parity tests do not cover: packed input, frozen weights, and what it does not support.
+# cases the parity tests do not cover: packed input and frozen weights (its higher-order gradients are
+# checked in test_higher_order.py).
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM"])
 def test_packed_backward_matches_torch_nn(kind):
@@ -170,14 +171,6 @@ def test_frozen_recurrent_weight_gets_no_gradient_and_the_others_are_right():
     assert ours.weight_hh_l0.grad is None
     for name in ("weight_ih_l0", "bias_ih_l0", "bias_hh_l0"):
         assert float((getattr(ours, name).grad - getattr(ref, name).grad).abs().max()) < 1e-10
-
-
-def test_double_backward_is_refused_clearly():
-    ours = st.LSTM(I, H, dtype=torch.float64)
-    x = torch.randn(T, B, I, dtype=torch.float64, requires_grad=True)
-    (gx,) = torch.autograd.grad(ours(x)[0].sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable"):
-        gx.sum().backward()
 
 
 def test_a_run_writes_outside_the_package_unless_asked(tmp_path, monkeypatch):
