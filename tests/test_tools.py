@@ -158,3 +158,17 @@ def test_study_time_counts_prose_code_and_exercises(tmp_path):
     assert study_time.minutes(path) == pytest.approx((15.05 + 5, 15.05 + 5 + 15))
     assert study_time.columns(path) == ("about 0.25 hours", "about 0.5 hours")
     assert study_time.hours(60) == "about 1 hour" and study_time.hours(100) == "about 1.75 hours"
+
+
+def test_the_front_page_chapter_map_follows_the_table_of_contents():
+    """Row n of the intro's chapter map is the n-th numbered chapter of _toc.yml, by its own title."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    numbered = []
+    for part in re.split(r"\n\s*- caption:", toc)[1:]:
+        if re.search(r"^\s*numbered:\s*true", part, re.M):
+            numbered += re.findall(r"file:\s*(notebooks/\S+)", part)
+    titles = [nbformat.read(ROOT / f"{f}.ipynb", as_version=4).cells[0].source.splitlines()[0]
+              .lstrip("# ").strip() for f in numbered]
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| *(\d+) \| ([^|]+?) \|", intro.split("## Chapter map", 1)[1], re.M)
+    assert [(int(n), t) for n, t in rows] == list(enumerate(titles, start=1))
