@@ -7,6 +7,8 @@ Faker ``FAKER_VERSION`` by ``python -m seqlearn.names``, which rebuilds it from 
 Faker: per language, the surnames that occur in no other chosen locale, sorted, shuffled with a
 seeded NumPy generator, the first ``PER_LANGUAGE`` kept and split 60/20/20 into train, val, test.
 Faker's lists change between releases, which is why the chapters read the frozen copy.
+Faker is MIT-licensed; its licence and the file's provenance are in ``seqlearn/datasets/``
+(``LICENSE-faker.txt``, ``README.md``).
 
 ``load()`` returns the rows; ``NameData`` encodes them as sequences of character ids for a model:
 id 0 is padding (``PAD``), id 1 stands for a character the training names never use (``UNK``).
