@@ -68,7 +68,7 @@ def packed_sequence(words):
     n_data = len(layout["rows"])
     gap = 0.25                                    # between the groups of one time step
     strip = n_data * cell + (T - 1) * gap
-    width = max(1.8 + T * cell + 1.4, strip + 1.6)
+    width = max(1.8 + T * cell + 1.4, strip + 2.2)
     height = 2.9 + B * cell
     fig, ax = canvas(width, height)
     x0, y0 = 1.5, height - 0.55
@@ -80,7 +80,7 @@ def packed_sequence(words):
     for t in range(T):
         label(ax, x0 + t * cell, y0 + 0.12, f"t={t + 1}", fontsize=7.5)
     # data: group t holds the steps t of the batch_sizes[t] longest sequences, in sorted order
-    y_data, x = 1.35, 0.8
+    y_data, x = 1.35, 1.4                        # right of the "batch_sizes" label
     label(ax, 0.1, y_data + 0.55, "data", fontsize=8, ha="left", family="monospace")
     k = 0
     for t, size in enumerate(sizes):
