@@ -8,6 +8,7 @@ The repository URL lives in _config.yml alone (repository: url:). Each chapter's
 setup cell that installs seqlearn on Colab, is generated from it, so a fork changes one line and runs `sync`.
 """
 import datetime
+import os
 import platform
 import re
 import sys
@@ -82,6 +83,8 @@ def sync(check_only=False):
 def run(path):
     """Execute a notebook top to bottom in its folder, store outputs and a record of the run."""
     from nbclient import NotebookClient
+    # progress bars and live plots stay out of the stored outputs, as under nbval (notebooks/conftest.py)
+    os.environ["TQDM_DISABLE"] = "1"
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()

@@ -38,10 +38,10 @@ def node(ax, x, y, text, kind="op", r=0.2, fontsize=11):
 
 
 def arrow(ax, start, end, color=INK, style="-|>", lw=1.3, rad=0.0, ls="-", shrink=0.0):
-    """An arrow from ``start`` to ``end`` (points in data units); ``rad`` bends it."""
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=color, lw=lw,
-                                 linestyle=ls, connectionstyle=f"arc3,rad={rad}",
-                                 shrinkA=shrink, shrinkB=shrink, zorder=1))
+    """An arrow from ``start`` to ``end`` (points in data units); ``rad`` bends it. Returns the patch."""
+    return ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=color, lw=lw,
+                                        linestyle=ls, connectionstyle=f"arc3,rad={rad}",
+                                        shrinkA=shrink, shrinkB=shrink, zorder=1))
 
 
 def polyline(ax, points, color=INK, lw=1.3):

@@ -1,9 +1,7 @@
-"""A small, explicit training loop shared by the chapters (mini-batches, shuffling, validation, clipping).
+"""The chapters' sequence model: a recurrent core and a linear readout, read at the right steps.
 
-Works with any torch.nn.Module; the recurrent core can be torch.nn's or seqlearn.torch's.
+The recurrent core can be torch.nn's or seqlearn.torch's.
 """
-import copy
-
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
@@ -46,11 +44,14 @@ class SequenceModel(nn.Module):
     then packed so that each sequence, in both directions, runs over its own steps only. Many to
     many, a packed input gives a ``PackedSequence`` of readouts and a padded one a padded tensor
     with zeros past each sequence's end.
+
+    ``embedding``: an optional module (for example ``nn.Embedding(V, I, padding_idx=0)``) applied
+    to x first, so that x can hold token ids, (B, T) or (T, B) int64.
     """
 
-    def __init__(self, core, output_size, many_to_one=True):
+    def __init__(self, core, output_size, many_to_one=True, embedding=None):
         super().__init__()
-        self.core, self.many_to_one = core, many_to_one
+        self.core, self.many_to_one, self.embedding = core, many_to_one, embedding
         per_direction = getattr(core, "proj_size", 0) or core.hidden_size
         width = per_direction * (2 if core.bidirectional else 1)
         self.readout = nn.Linear(width, output_size, dtype=core.weight_ih_l0.dtype,
@@ -58,6 +59,10 @@ class SequenceModel(nn.Module):
 
     def forward(self, x, lengths=None):
         batch_first, total = self.core.batch_first, None
+        if self.embedding is not None:
+            if isinstance(x, PackedSequence):
+                raise ValueError("with an embedding, pass padded token ids and their lengths, not a PackedSequence")
+            x = self.embedding(x)                 # (B, T) ids -> (B, T, I)
         if lengths is not None:
             if isinstance(x, PackedSequence):
                 raise ValueError("a PackedSequence carries its lengths already; pass lengths=None")
@@ -75,45 +80,3 @@ class SequenceModel(nn.Module):
             return self.readout(out)
         return self.readout(last_step(out, lengths, bidirectional=self.core.bidirectional,
                                       batch_first=batch_first))
-
-
-def fit(model, loss_fn, x, y, *, epochs, batch_size, lr=1e-2, clip=None, val=None, keep_best=False,
-        generator=None):
-    """Train with Adam on (x, y) in shuffled mini-batches of batch_size along dim 0.
-
-    x, y and ``val`` must already be on the model's device. clip: max global gradient norm
-    (``clip_grad_norm_``), or None. val: optional (x_val, y_val), evaluated after every epoch in
-    ``eval()`` mode without gradients. keep_best: with ``val``, end with the parameters of the epoch
-    whose validation loss was lowest (model selection on validation, never on the test set).
-    Returns a history dict with per-epoch 'train' and 'val' loss, the per-step 'grad_norm' (measured
-    before clipping) and 'best_epoch' (1-based; the last epoch unless keep_best).
-    """
-    if keep_best and val is None:
-        raise ValueError("keep_best=True selects the epoch with the lowest validation loss: pass val=(x, y)")
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    history = {"train": [], "val": [], "grad_norm": [], "best_epoch": epochs}
-    best, best_state = float("inf"), None
-    n = x.shape[0]
-    for epoch in range(1, epochs + 1):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(n, generator=generator).split(batch_size):
-            idx = idx.to(x.device)
-            opt.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])
-            loss.backward()
-            norm = nn.utils.clip_grad_norm_(model.parameters(), clip if clip else float("inf"))
-            history["grad_norm"].append(float(norm))
-            opt.step()
-            total += loss.item() * len(idx)
-        history["train"].append(total / n)
-        if val is not None:
-            model.eval()
-            with torch.no_grad():
-                history["val"].append(float(loss_fn(model(val[0]), val[1])))
-            if keep_best and history["val"][-1] < best:
-                best, history["best_epoch"] = history["val"][-1], epoch
-                best_state = copy.deepcopy(model.state_dict())
-    if keep_best:
-        model.load_state_dict(best_state)
-    return history

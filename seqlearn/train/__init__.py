@@ -1,0 +1,14 @@
+"""Training: the sequence model with its readout, the loop, early stopping, progress displays.
+
+- ``models``: ``SequenceModel`` (a recurrent core and a linear readout, read at each sequence's
+  last real step in both directions) and ``last_step``;
+- ``loop``: ``fit`` (mini-batches, validation, early stopping, a best-model checkpoint, clipping,
+  optimisers and schedules), ``EarlyStopping`` and ``predict``;
+- ``progress``: progress bars and a live loss plot that stay out of stored outputs.
+"""
+from .loop import EarlyStopping, fit, predict
+from .models import SequenceModel, last_step
+from .progress import LiveLoss, progress, quiet
+
+__all__ = ["SequenceModel", "last_step", "fit", "predict", "EarlyStopping", "LiveLoss", "progress",
+           "quiet"]
