@@ -1,0 +1,188 @@
+"""The full comparison of the language-model chapter: RNN, LSTM and GRU, one and two layers, at one
+parameter budget, several seeds, against the unigram and the Kneser-Ney n-gram, on the whole corpus.
+
+    python -m seqlearn.text.sweep --out seqlearn/results/lm_sweep          # the committed run
+    python -m seqlearn.text.sweep --out /tmp/quick --quick                 # a smoke test, seconds
+
+Writes OUT.json (every run, with the command, date, versions, threads and run time), OUT.md (the
+table) and OUT_lstm.npz (the weights of the LSTM, one layer, best on validation, which the chapter
+looks inside). Models are chosen on validation; the test text is read once per model, at the end.
+"""
+import argparse
+import datetime
+import json
+import math
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import seqlearn
+
+from . import lm
+from .corpus import load_corpus, split_by_position
+from .ngram import KneserNey, Unigram, bits_per_char
+from .stream import batchify
+from .vocab import Vocab
+
+
+def mixture_bits(nll_a, nll_b, weight):
+    """Bits per character of the mixture weight · P_a + (1 - weight) · P_b, from per-character nats."""
+    return bits_per_char(-np.logaddexp(np.log(weight) - nll_a, np.log1p(-weight) - nll_b)) \
+        if 0 < weight < 1 else bits_per_char(nll_a if weight == 1 else nll_b)
+
+
+def best_mixture(val_a, val_b, test_a, test_b, weights=np.linspace(0, 1, 21)):
+    """The weight of model a chosen on validation, and the mixture's (validation, test) bits per character."""
+    scores = {float(w): mixture_bits(val_a, val_b, w) for w in weights}
+    w = min(scores, key=scores.get)
+    return w, scores[w], mixture_bits(test_a, test_b, w)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="path without extension: OUT.json, OUT.md, OUT_lstm.npz")
+    parser.add_argument("--cells", nargs="+", default=["RNN", "LSTM", "GRU"])
+    parser.add_argument("--layers", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--budget", type=int, default=130_000, help="parameters per model (readout included)")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--k", type=int, default=32, help="truncation length of TBPTT")
+    parser.add_argument("--lr", type=float, default=2e-2, help="Adam's learning rate, decayed linearly to 0")
+    parser.add_argument("--clip", type=float, default=1.0)
+    parser.add_argument("--orders", type=int, default=20, help="n-gram orders 1 .. ORDERS, chosen on validation")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="a tiny run on 30,000 characters (tests)")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    torch.set_num_threads(args.threads)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
+    except ImportError:
+        pass
+
+    train, val, test = split_by_position(load_corpus())
+    vocab = Vocab.from_text(train)                             # the whole training split's characters
+    if args.quick:
+        train, val, test = train[:30_000], val[:3_000], test[:3_000]
+    V = len(vocab)
+    ids = {name: vocab.encode(text) for name, text in [("train", train), ("val", val), ("test", test)]}
+    log = lambda *a: print(*a, flush=True)                       # noqa: E731
+
+    # the baselines, fitted on the same training text
+    uni = Unigram().fit(ids["train"], V)
+    kn, kn_val = KneserNey.select(ids["train"], ids["val"], V, range(1, args.orders + 1))
+    kn_nll = {split: kn.nll(ids[split]) for split in ("val", "test")}
+    uni_nll = {split: uni.nll(ids[split]) for split in ("val", "test")}
+    # the control for mixing: what the n-gram gains from any second opinion, here the unigram's
+    w_uni, _, kn_uni_test = best_mixture(uni_nll["val"], kn_nll["val"], uni_nll["test"], kn_nll["test"])
+    baselines = {"unigram": {"val_bpc": bits_per_char(uni_nll["val"]), "test_bpc": bits_per_char(uni_nll["test"])},
+                 "kneser_ney": {"order": kn.order, "val_bpc_by_order": kn_val,
+                                "val_bpc": kn_val[kn.order], "test_bpc": bits_per_char(kn_nll["test"])},
+                 "kneser_ney_with_unigram": {"unigram_weight": w_uni, "test_bpc": kn_uni_test}}
+    log(f"unigram test {baselines['unigram']['test_bpc']:.3f}; Kneser-Ney n = {kn.order}: "
+        f"val {kn_val[kn.order]:.3f}, test {baselines['kneser_ney']['test_bpc']:.3f} bpc")
+
+    data = torch.as_tensor(batchify(ids["train"], args.batch))
+    runs, best_lstm = [], None
+    for cell in args.cells:
+        for layers in args.layers:
+            hidden = lm.hidden_for_budget(cell, V, args.budget, layers)
+            for seed in args.seeds:
+                torch.manual_seed(seed)
+                model = lm.char_lm(cell, V, hidden, layers)
+                hist = lm.train_tbptt(model, data, k=args.k, lr=args.lr, epochs=args.epochs, clip=args.clip,
+                                      val=ids["val"], keep_best=True, decay=True)
+                nll = {split: lm.evaluate(model, ids[split]) for split in ("val", "test")}
+                weight, mix_val, mix_test = best_mixture(nll["val"], kn_nll["val"], nll["test"], kn_nll["test"])
+                run = {"cell": cell, "layers": layers, "hidden": hidden, "seed": seed,
+                       "params": lm.parameter_count(cell, V, hidden, layers),
+                       "val_bpc_by_epoch": hist["val_bpc"], "best_epoch": hist["best_epoch"],
+                       "seconds_per_epoch": hist["seconds"], "val_bpc": lm.bits(nll["val"]),
+                       "test_bpc": lm.bits(nll["test"]), "mix_weight": weight, "mix_val_bpc": mix_val,
+                       "mix_test_bpc": mix_test}
+                runs.append(run)
+                log(f"{cell} L={layers} H={hidden} seed {seed}: val {run['val_bpc']:.3f}, test "
+                    f"{run['test_bpc']:.3f}, with the n-gram {mix_test:.3f} bpc; "
+                    f"{np.mean(hist['seconds']):.1f} s per epoch")
+                if cell == "LSTM" and layers == 1 and (best_lstm is None or run["val_bpc"] < best_lstm[0]["val_bpc"]):
+                    best_lstm = (run, {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
+
+    result = {"title": "Character-level language models on the CPython standard-library corpus",
+              "meta": {"command": "python -m seqlearn.text.sweep " + " ".join(sys.argv[1:] if argv is None else argv),
+                       "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                       "python": platform.python_version(), "torch": torch.__version__,
+                       "numpy": np.__version__, "seqlearn": seqlearn.__version__,
+                       "cpu_count": __import__("os").cpu_count(), "torch_threads": torch.get_num_threads(),
+                       "load_average_at_end": [round(x, 2) for x in __import__("os").getloadavg()]},
+              "config": {k: v for k, v in vars(args).items() if k != "out"},
+              "data": {"train_chars": len(train), "val_chars": len(val), "test_chars": len(test),
+                       "vocab": "".join(vocab.chars)},
+              "baselines": baselines, "runs": runs}
+    result["meta"]["seconds"] = round(time.perf_counter() - start, 1)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
+    out.with_suffix(".md").write_text(markdown(result))
+    if best_lstm is not None:
+        run, state = best_lstm
+        np.savez_compressed(out.with_name(out.name + "_lstm.npz"), **state)
+    log(f"wrote {out.with_suffix('.json')} in {result['meta']['seconds']:.0f} s")
+    return result
+
+
+def summary(result):
+    """Per configuration (cell, layers): hidden size, parameters, and the mean and standard deviation
+    over seeds of validation and test bpc, of the mixture with the n-gram, and of seconds per epoch."""
+    rows = {}
+    for run in result["runs"]:
+        rows.setdefault((run["cell"], run["layers"]), []).append(run)
+    out = []
+    for (cell, layers), group in rows.items():
+        stat = lambda key: (float(np.mean([r[key] for r in group])),                   # noqa: E731
+                            float(np.std([r[key] for r in group], ddof=1)) if len(group) > 1 else math.nan)
+        out.append({"cell": cell, "layers": layers, "hidden": group[0]["hidden"], "params": group[0]["params"],
+                    "seeds": len(group), "val_bpc": stat("val_bpc"), "test_bpc": stat("test_bpc"),
+                    "mix_test_bpc": stat("mix_test_bpc"),
+                    "seconds_per_epoch": float(np.mean([np.mean(r["seconds_per_epoch"]) for r in group]))})
+    return out
+
+
+def markdown(result):
+    """The sweep as a Markdown table: models (mean ± standard deviation over seeds) and baselines."""
+    meta, cfg, data, base = result["meta"], result["config"], result["data"], result["baselines"]
+    kn = base["kneser_ney"]
+    lines = [f"# {result['title']}", "",
+             f"Measured {meta['date']} with `{meta['command']}` in {meta['seconds']:.0f} s "
+             f"(torch {meta['torch']}, NumPy {meta['numpy']}, Python {meta['python']}, "
+             f"{meta['torch_threads']} torch thread of {meta['cpu_count']} CPUs).", "",
+             f"Training text {data['train_chars']:,} characters, validation {data['val_chars']:,}, test "
+             f"{data['test_chars']:,} (split by position); {len(data['vocab'])} characters in the vocabulary. "
+             f"Every model: about {cfg['budget']:,} parameters, {cfg['epochs']} epoch(s) of truncated BPTT "
+             f"(k = {cfg['k']}, {cfg['batch']} columns), Adam from {cfg['lr']} decayed linearly to 0, "
+             f"gradient norm clipped at {cfg['clip']}, the epoch chosen on validation. Test bits per "
+             "character are mean ± standard deviation over the seeds; \"with KN\" mixes the model's "
+             "probabilities with the n-gram's, the weight chosen on validation.", "",
+             "| model | layers | H | parameters | seeds | validation bpc | test bpc | test bpc with KN | s per epoch |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for row in summary(result):
+        pm = lambda pair: f"{pair[0]:.3f} ± {pair[1]:.3f}"                              # noqa: E731
+        lines.append(f"| {row['cell']} | {row['layers']} | {row['hidden']} | {row['params']:,} | {row['seeds']} | "
+                     f"{pm(row['val_bpc'])} | {pm(row['test_bpc'])} | {pm(row['mix_test_bpc'])} | "
+                     f"{row['seconds_per_epoch']:.1f} |")
+    lines += [f"| unigram (add-one) | | | {len(data['vocab'])} | | {base['unigram']['val_bpc']:.3f} | "
+              f"{base['unigram']['test_bpc']:.3f} | | |",
+              f"| Kneser-Ney {kn['order']}-gram (n chosen on validation from 1-{cfg['orders']}) | | | | | "
+              f"{kn['val_bpc']:.3f} | {kn['test_bpc']:.3f} | | |",
+              f"| Kneser-Ney mixed with the unigram (the control for \"with KN\") | | | | | | "
+              f"{base['kneser_ney_with_unigram']['test_bpc']:.3f} | | |", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
