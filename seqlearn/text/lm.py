@@ -68,19 +68,20 @@ def train_tbptt(model, data, *, k, lr, epochs=1, clip=None, val=None, val_batch=
     decay: lower the learning rate linearly from ``lr`` to 0 over the whole run (constant when False).
     Each epoch starts from a zero state. val: validation ids (a 1-D array), evaluated after each epoch
     in bits per character with ``evaluate(..., batch=val_batch)``; keep_best: end with the epoch best
-    on validation. Returns a history dict: per-chunk 'loss' (nats), per-epoch 'val_bpc', 'seconds'
-    per epoch (training only) and 'best_epoch'.
+    on validation. Returns a history dict: per-chunk 'loss' (nats), per-epoch 'val_bpc', the
+    training time of each epoch as 'seconds' (wall clock) and 'cpu_seconds' (this process's CPU time,
+    which on a shared machine leaves out other programs' time slices), and 'best_epoch'.
     """
     if keep_best and val is None:
         raise ValueError("keep_best=True chooses the epoch on validation: pass val")
     make = {"adam": torch.optim.Adam, "adagrad": torch.optim.Adagrad}[optimizer]
     opt = make(model.parameters(), lr=lr, foreach=False)     # the single-tensor update the NumPy twin copies
     total, done = epochs * num_chunks(len(data), k), 0
-    history = {"loss": [], "val_bpc": [], "seconds": [], "best_epoch": epochs}
+    history = {"loss": [], "val_bpc": [], "seconds": [], "cpu_seconds": [], "best_epoch": epochs}
     best, best_state = math.inf, None
     for epoch in range(1, epochs + 1):
         model.train()
-        state, start = None, time.perf_counter()
+        state, start, cpu = None, time.perf_counter(), time.process_time()
         for x, y in chunks(data, k):
             logits, state = model(x, state)
             loss = nnf.cross_entropy(logits.reshape(-1, model.vocab_size), y.reshape(-1))
@@ -96,6 +97,7 @@ def train_tbptt(model, data, *, k, lr, epochs=1, clip=None, val=None, val_batch=
             state = detach(state)                              # keep the value, cut the graph
             history["loss"].append(loss.item())
         history["seconds"].append(time.perf_counter() - start)
+        history["cpu_seconds"].append(time.process_time() - cpu)
         if val is not None:
             history["val_bpc"].append(bits(evaluate(model, val, batch=val_batch)))
             if keep_best and history["val_bpc"][-1] < best:

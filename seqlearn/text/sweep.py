@@ -12,6 +12,7 @@ import argparse
 import datetime
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -58,7 +59,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="a tiny run on 30,000 characters (tests)")
     args = parser.parse_args(argv)
-    start = time.perf_counter()
+    start, load_at_start = time.perf_counter(), [round(x, 2) for x in os.getloadavg()]
     torch.set_num_threads(args.threads)
     try:
         from threadpoolctl import threadpool_limits
@@ -103,13 +104,14 @@ def main(argv=None):
                 run = {"cell": cell, "layers": layers, "hidden": hidden, "seed": seed,
                        "params": lm.parameter_count(cell, V, hidden, layers),
                        "val_bpc_by_epoch": hist["val_bpc"], "best_epoch": hist["best_epoch"],
-                       "seconds_per_epoch": hist["seconds"], "val_bpc": lm.bits(nll["val"]),
+                       "seconds_per_epoch": hist["seconds"], "cpu_seconds_per_epoch": hist["cpu_seconds"],
+                       "val_bpc": lm.bits(nll["val"]),
                        "test_bpc": lm.bits(nll["test"]), "mix_weight": weight, "mix_val_bpc": mix_val,
                        "mix_test_bpc": mix_test}
                 runs.append(run)
                 log(f"{cell} L={layers} H={hidden} seed {seed}: val {run['val_bpc']:.3f}, test "
                     f"{run['test_bpc']:.3f}, with the n-gram {mix_test:.3f} bpc; "
-                    f"{np.mean(hist['seconds']):.1f} s per epoch")
+                    f"{np.mean(hist['cpu_seconds']):.1f} s of CPU per epoch")
                 if cell == "LSTM" and layers == 1 and (best_lstm is None or run["val_bpc"] < best_lstm[0]["val_bpc"]):
                     best_lstm = (run, {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
 
@@ -118,8 +120,9 @@ def main(argv=None):
                        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                        "python": platform.python_version(), "torch": torch.__version__,
                        "numpy": np.__version__, "seqlearn": seqlearn.__version__,
-                       "cpu_count": __import__("os").cpu_count(), "torch_threads": torch.get_num_threads(),
-                       "load_average_at_end": [round(x, 2) for x in __import__("os").getloadavg()]},
+                       "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                       "load_average_at_start": load_at_start,
+                       "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
               "config": {k: v for k, v in vars(args).items() if k != "out"},
               "data": {"train_chars": len(train), "val_chars": len(val), "test_chars": len(test),
                        "vocab": "".join(vocab.chars)},
@@ -149,7 +152,7 @@ def summary(result):
         out.append({"cell": cell, "layers": layers, "hidden": group[0]["hidden"], "params": group[0]["params"],
                     "seeds": len(group), "val_bpc": stat("val_bpc"), "test_bpc": stat("test_bpc"),
                     "mix_test_bpc": stat("mix_test_bpc"),
-                    "seconds_per_epoch": float(np.mean([np.mean(r["seconds_per_epoch"]) for r in group]))})
+                    "cpu_seconds_per_epoch": float(np.mean([np.mean(r["cpu_seconds_per_epoch"]) for r in group]))})
     return out
 
 
@@ -160,21 +163,24 @@ def markdown(result):
     lines = [f"# {result['title']}", "",
              f"Measured {meta['date']} with `{meta['command']}` in {meta['seconds']:.0f} s "
              f"(torch {meta['torch']}, NumPy {meta['numpy']}, Python {meta['python']}, "
-             f"{meta['torch_threads']} torch thread of {meta['cpu_count']} CPUs).", "",
+             f"{meta['torch_threads']} torch thread of {meta['cpu_count']} CPUs; load average "
+             f"{meta['load_average_at_start'][0]} at the start, {meta['load_average_at_end'][0]} at the end).", "",
              f"Training text {data['train_chars']:,} characters, validation {data['val_chars']:,}, test "
              f"{data['test_chars']:,} (split by position); {len(data['vocab'])} characters in the vocabulary. "
              f"Every model: about {cfg['budget']:,} parameters, {cfg['epochs']} epoch(s) of truncated BPTT "
              f"(k = {cfg['k']}, {cfg['batch']} columns), Adam from {cfg['lr']} decayed linearly to 0, "
              f"gradient norm clipped at {cfg['clip']}, the epoch chosen on validation. Test bits per "
              "character are mean ± standard deviation over the seeds; \"with KN\" mixes the model's "
-             "probabilities with the n-gram's, the weight chosen on validation.", "",
-             "| model | layers | H | parameters | seeds | validation bpc | test bpc | test bpc with KN | s per epoch |",
+             "probabilities with the n-gram's, the weight chosen on validation. CPU seconds per epoch: the "
+             "training process's CPU time (one thread), which leaves out what other programs took on a "
+             "shared machine; the wall-clock times are in the JSON.", "",
+             "| model | layers | H | parameters | seeds | validation bpc | test bpc | test bpc with KN | CPU s per epoch |",
              "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for row in summary(result):
         pm = lambda pair: f"{pair[0]:.3f} ± {pair[1]:.3f}"                              # noqa: E731
         lines.append(f"| {row['cell']} | {row['layers']} | {row['hidden']} | {row['params']:,} | {row['seeds']} | "
                      f"{pm(row['val_bpc'])} | {pm(row['test_bpc'])} | {pm(row['mix_test_bpc'])} | "
-                     f"{row['seconds_per_epoch']:.1f} |")
+                     f"{row['cpu_seconds_per_epoch']:.1f} |")
     lines += [f"| unigram (add-one) | | | {len(data['vocab'])} | | {base['unigram']['val_bpc']:.3f} | "
               f"{base['unigram']['test_bpc']:.3f} | | |",
               f"| Kneser-Ney {kn['order']}-gram (n chosen on validation from 1-{cfg['orders']}) | | | | | "
