@@ -25,15 +25,22 @@ def test_mixture_of_a_model_with_itself_changes_nothing_and_the_weight_is_chosen
 def test_a_quick_sweep_writes_every_file_and_field(tmp_path):
     out = tmp_path / "quick"
     result = sweep.main(["--out", str(out), "--quick", "--epochs", "1", "--seeds", "0", "1", "--cells", "LSTM",
-                         "GRU", "--layers", "1", "--budget", "3000", "--orders", "4"])
+                         "GRU", "--layers", "1", "--budget", "3000", "--orders", "4", "--lrs", "0.01", "0.03",
+                         "--lr-chars", "5000", "--long-hidden", "12", "--long-epochs", "1"])
+    assert [r["group"] for r in result["runs"]] == ["budget"] * 4 + ["long"] * 2
+    assert set(result["lr_search"]) == {"LSTM-1", "GRU-1"}
+    for r in result["runs"]:                                  # each run uses its cell's best learning rate
+        scores = result["lr_search"][f"{r['cell']}-{r['layers']}"]
+        assert f"{r['lr']:g}" == min(scores, key=scores.get)
     saved = json.loads(out.with_suffix(".json").read_text())
-    assert saved["runs"] == json.loads(json.dumps(result["runs"])) and len(saved["runs"]) == 4
+    assert saved["runs"] == json.loads(json.dumps(result["runs"])) and len(saved["runs"]) == 6
     assert {"command", "date", "seconds", "torch", "numpy"} <= set(saved["meta"])
     run = saved["runs"][0]
     assert run["params"] == lm.parameter_count("LSTM", 96, run["hidden"], 1)
     assert abs(run["params"] - 3000) < 200
     table = out.with_suffix(".md").read_text()
     assert "| LSTM | 1 |" in table and "| GRU | 1 |" in table and "Kneser-Ney 4-gram" in table
+    assert "(larger, longer)" in table and result["saved_lstm"]["group"] == "long"
     assert (tmp_path / "quick_lstm.npz").exists()
 
 
@@ -41,10 +48,11 @@ def test_a_quick_sweep_writes_every_file_and_field(tmp_path):
 def test_committed_table_is_the_committed_json_and_the_saved_lstm_scores_what_it_says():
     result = json.loads((RESULTS / "lm_sweep.json").read_text())
     assert (RESULTS / "lm_sweep.md").read_text() == sweep.markdown(result)
-    cells = {(r["cell"], r["layers"]) for r in result["runs"]}
+    cells = {(r["cell"], r["layers"]) for r in result["runs"] if r["group"] == "budget"}
     assert cells == {(c, n) for c in ("RNN", "LSTM", "GRU") for n in (1, 2)}
     assert all(len([r for r in result["runs"] if (r["cell"], r["layers"]) == key]) >= 3 for key in cells)
-    best = min((r for r in result["runs"] if r["cell"] == "LSTM" and r["layers"] == 1), key=lambda r: r["val_bpc"])
+    best = min((r for r in result["runs"] if r["group"] == "long"), key=lambda r: r["val_bpc"])
+    assert result["saved_lstm"]["seed"] == best["seed"]
     state = {k: torch.from_numpy(v) for k, v in np.load(RESULTS / "lm_sweep_lstm.npz").items()}
     train, val, _ = split_by_position(load_corpus())
     vocab = Vocab.from_text(train)

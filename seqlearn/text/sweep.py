@@ -4,9 +4,11 @@ parameter budget, several seeds, against the unigram and the Kneser-Ney n-gram, 
     python -m seqlearn.text.sweep --out seqlearn/results/lm_sweep          # the committed run
     python -m seqlearn.text.sweep --out /tmp/quick --quick                 # a smoke test, seconds
 
-Writes OUT.json (every run, with the command, date, versions, threads and run time), OUT.md (the
-table) and OUT_lstm.npz (the weights of the LSTM, one layer, best on validation, which the chapter
-looks inside). Models are chosen on validation; the test text is read once per model, at the end.
+Two groups of runs: every cell and depth at one parameter budget for a few epochs (the comparison),
+and a larger one-layer LSTM trained longer (how far more compute takes one model; the chapter looks
+inside it). Writes OUT.json (every run, with the command, date, versions, threads and run time), OUT.md
+(the table) and OUT_lstm.npz (the weights of the larger LSTM that did best on validation). Models are
+chosen on validation; the test text is read once per model, at the end.
 """
 import argparse
 import datetime
@@ -50,10 +52,15 @@ def main(argv=None):
     parser.add_argument("--layers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--budget", type=int, default=130_000, help="parameters per model (readout included)")
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--long-hidden", type=int, default=256, help="hidden size of the longer LSTM (0: none)")
+    parser.add_argument("--long-epochs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--k", type=int, default=32, help="truncation length of TBPTT")
-    parser.add_argument("--lr", type=float, default=2e-2, help="Adam's learning rate, decayed linearly to 0")
+    parser.add_argument("--lrs", nargs="+", type=float, default=[3e-3, 1e-2, 3e-2],
+                        help="Adam's learning rates to choose from (decayed linearly to 0), per cell and depth")
+    parser.add_argument("--lr-chars", type=int, default=200_000,
+                        help="training characters of the short runs that choose the learning rate")
     parser.add_argument("--clip", type=float, default=1.0)
     parser.add_argument("--orders", type=int, default=20, help="n-gram orders 1 .. ORDERS, chosen on validation")
     parser.add_argument("--threads", type=int, default=1)
@@ -90,30 +97,48 @@ def main(argv=None):
         f"val {kn_val[kn.order]:.3f}, test {baselines['kneser_ney']['test_bpc']:.3f} bpc")
 
     data = torch.as_tensor(batchify(ids["train"], args.batch))
-    runs, best_lstm = [], None
-    for cell in args.cells:
-        for layers in args.layers:
-            hidden = lm.hidden_for_budget(cell, V, args.budget, layers)
-            for seed in args.seeds:
-                torch.manual_seed(seed)
-                model = lm.char_lm(cell, V, hidden, layers)
-                hist = lm.train_tbptt(model, data, k=args.k, lr=args.lr, epochs=args.epochs, clip=args.clip,
-                                      val=ids["val"], keep_best=True, decay=True)
-                nll = {split: lm.evaluate(model, ids[split]) for split in ("val", "test")}
-                weight, mix_val, mix_test = best_mixture(nll["val"], kn_nll["val"], nll["test"], kn_nll["test"])
-                run = {"cell": cell, "layers": layers, "hidden": hidden, "seed": seed,
-                       "params": lm.parameter_count(cell, V, hidden, layers),
-                       "val_bpc_by_epoch": hist["val_bpc"], "best_epoch": hist["best_epoch"],
-                       "seconds_per_epoch": hist["seconds"], "cpu_seconds_per_epoch": hist["cpu_seconds"],
-                       "val_bpc": lm.bits(nll["val"]),
-                       "test_bpc": lm.bits(nll["test"]), "mix_weight": weight, "mix_val_bpc": mix_val,
-                       "mix_test_bpc": mix_test}
-                runs.append(run)
-                log(f"{cell} L={layers} H={hidden} seed {seed}: val {run['val_bpc']:.3f}, test "
-                    f"{run['test_bpc']:.3f}, with the n-gram {mix_test:.3f} bpc; "
-                    f"{np.mean(hist['cpu_seconds']):.1f} s of CPU per epoch")
-                if cell == "LSTM" and layers == 1 and (best_lstm is None or run["val_bpc"] < best_lstm[0]["val_bpc"]):
-                    best_lstm = (run, {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
+    configs = [("budget", cell, layers, lm.hidden_for_budget(cell, V, args.budget, layers), args.epochs)
+               for cell in args.cells for layers in args.layers]
+    if args.long_hidden:
+        configs.append(("long", "LSTM", 1, args.long_hidden, args.long_epochs))
+    # the learning rate of each cell and depth: one epoch on a prefix, seed 0, the best on validation
+    short = torch.as_tensor(batchify(ids["train"][:args.lr_chars], args.batch))
+    lr_search = {}
+    for _, cell, layers, hidden, _ in configs:
+        key = f"{cell}-{layers}"
+        if key in lr_search:                                     # the longer LSTM uses the LSTM-1 choice
+            continue
+        lr_search[key] = {}
+        for lr in args.lrs:
+            torch.manual_seed(0)
+            model = lm.char_lm(cell, V, hidden, layers)
+            lm.train_tbptt(model, short, k=args.k, lr=lr, clip=args.clip, decay=True)
+            lr_search[key][lr] = lm.bits(lm.evaluate(model, ids["val"], batch=16))
+        log(f"learning rate for {key}: " + ", ".join(f"{lr:g}: {v:.3f}" for lr, v in lr_search[key].items()))
+    chosen = {key: min(scores, key=scores.get) for key, scores in lr_search.items()}
+    runs, saved = [], None
+    for group, cell, layers, hidden, epochs in configs:
+        lr = chosen[f"{cell}-{layers}"]
+        for seed in args.seeds:
+            torch.manual_seed(seed)
+            model = lm.char_lm(cell, V, hidden, layers)
+            hist = lm.train_tbptt(model, data, k=args.k, lr=lr, epochs=epochs, clip=args.clip,
+                                  val=ids["val"], keep_best=True, decay=True)
+            nll = {split: lm.evaluate(model, ids[split]) for split in ("val", "test")}
+            weight, mix_val, mix_test = best_mixture(nll["val"], kn_nll["val"], nll["test"], kn_nll["test"])
+            run = {"group": group, "cell": cell, "layers": layers, "hidden": hidden, "seed": seed,
+                   "epochs": epochs, "lr": lr, "params": lm.parameter_count(cell, V, hidden, layers),
+                   "val_bpc_by_epoch": hist["val_bpc"], "best_epoch": hist["best_epoch"],
+                   "seconds_per_epoch": hist["seconds"], "cpu_seconds_per_epoch": hist["cpu_seconds"],
+                   "val_bpc": lm.bits(nll["val"]), "test_bpc": lm.bits(nll["test"]), "mix_weight": weight,
+                   "mix_val_bpc": mix_val, "mix_test_bpc": mix_test}
+            runs.append(run)
+            log(f"{group}: {cell} L={layers} H={hidden} seed {seed}: val {run['val_bpc']:.3f}, test "
+                f"{run['test_bpc']:.3f}, with the n-gram {mix_test:.3f} bpc; "
+                f"{np.mean(hist['cpu_seconds']):.1f} s of CPU per epoch")
+            keep = group == ("long" if args.long_hidden else "budget") and cell == "LSTM" and layers == 1
+            if keep and (saved is None or run["val_bpc"] < saved[0]["val_bpc"]):
+                saved = (run, {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})
 
     result = {"title": "Character-level language models on the CPython standard-library corpus",
               "meta": {"command": "python -m seqlearn.text.sweep " + " ".join(sys.argv[1:] if argv is None else argv),
@@ -126,14 +151,18 @@ def main(argv=None):
               "config": {k: v for k, v in vars(args).items() if k != "out"},
               "data": {"train_chars": len(train), "val_chars": len(val), "test_chars": len(test),
                        "vocab": "".join(vocab.chars)},
-              "baselines": baselines, "runs": runs}
+              "baselines": baselines,
+              "lr_search": {key: {f"{lr:g}": v for lr, v in scores.items()} for key, scores in lr_search.items()},
+              "runs": runs}
     result["meta"]["seconds"] = round(time.perf_counter() - start, 1)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
     out.with_suffix(".md").write_text(markdown(result))
-    if best_lstm is not None:
-        run, state = best_lstm
+    if saved is not None:
+        run, state = saved
+        result["saved_lstm"] = {k: run[k] for k in ("group", "hidden", "seed", "val_bpc", "test_bpc")}
+        out.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
         np.savez_compressed(out.with_name(out.name + "_lstm.npz"), **state)
     log(f"wrote {out.with_suffix('.json')} in {result['meta']['seconds']:.0f} s")
     return result
@@ -144,12 +173,13 @@ def summary(result):
     over seeds of validation and test bpc, of the mixture with the n-gram, and of seconds per epoch."""
     rows = {}
     for run in result["runs"]:
-        rows.setdefault((run["cell"], run["layers"]), []).append(run)
+        rows.setdefault((run.get("group", "budget"), run["cell"], run["layers"], run["hidden"]), []).append(run)
     out = []
-    for (cell, layers), group in rows.items():
+    for (kind, cell, layers, _), group in rows.items():
         stat = lambda key: (float(np.mean([r[key] for r in group])),                   # noqa: E731
                             float(np.std([r[key] for r in group], ddof=1)) if len(group) > 1 else math.nan)
-        out.append({"cell": cell, "layers": layers, "hidden": group[0]["hidden"], "params": group[0]["params"],
+        out.append({"group": kind, "cell": cell, "layers": layers, "hidden": group[0]["hidden"],
+                    "params": group[0]["params"], "epochs": group[0]["epochs"], "lr": group[0]["lr"],
                     "seeds": len(group), "val_bpc": stat("val_bpc"), "test_bpc": stat("test_bpc"),
                     "mix_test_bpc": stat("mix_test_bpc"),
                     "cpu_seconds_per_epoch": float(np.mean([np.mean(r["cpu_seconds_per_epoch"]) for r in group]))})
@@ -167,25 +197,30 @@ def markdown(result):
              f"{meta['load_average_at_start'][0]} at the start, {meta['load_average_at_end'][0]} at the end).", "",
              f"Training text {data['train_chars']:,} characters, validation {data['val_chars']:,}, test "
              f"{data['test_chars']:,} (split by position); {len(data['vocab'])} characters in the vocabulary. "
-             f"Every model: about {cfg['budget']:,} parameters, {cfg['epochs']} epoch(s) of truncated BPTT "
-             f"(k = {cfg['k']}, {cfg['batch']} columns), Adam from {cfg['lr']} decayed linearly to 0, "
+             f"The comparison: about {cfg['budget']:,} parameters per model, {cfg['epochs']} epoch(s); the larger LSTM: "
+             f"H = {cfg['long_hidden']}, {cfg['long_epochs']} epochs. All: truncated BPTT "
+             f"(k = {cfg['k']}, {cfg['batch']} columns), Adam with its learning rate decayed linearly to 0 (the rate "
+             f"chosen per cell and depth from {', '.join(f'{lr:g}' for lr in cfg['lrs'])} by one epoch on the first "
+             f"{cfg['lr_chars']:,} training characters), "
              f"gradient norm clipped at {cfg['clip']}, the epoch chosen on validation. Test bits per "
              "character are mean ± standard deviation over the seeds; \"with KN\" mixes the model's "
              "probabilities with the n-gram's, the weight chosen on validation. CPU seconds per epoch: the "
              "training process's CPU time (one thread), which leaves out what other programs took on a "
              "shared machine; the wall-clock times are in the JSON.", "",
-             "| model | layers | H | parameters | seeds | validation bpc | test bpc | test bpc with KN | CPU s per epoch |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "| model | layers | H | parameters | learning rate | epochs | seeds | validation bpc | test bpc | test bpc with KN | CPU s per epoch |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for row in summary(result):
         pm = lambda pair: f"{pair[0]:.3f} ± {pair[1]:.3f}"                              # noqa: E731
-        lines.append(f"| {row['cell']} | {row['layers']} | {row['hidden']} | {row['params']:,} | {row['seeds']} | "
+        name = row["cell"] + (" (larger, longer)" if row["group"] == "long" else "")
+        lines.append(f"| {name} | {row['layers']} | {row['hidden']} | {row['params']:,} | {row['lr']:g} | "
+                     f"{row['epochs']} | {row['seeds']} | "
                      f"{pm(row['val_bpc'])} | {pm(row['test_bpc'])} | {pm(row['mix_test_bpc'])} | "
                      f"{row['cpu_seconds_per_epoch']:.1f} |")
-    lines += [f"| unigram (add-one) | | | {len(data['vocab'])} | | {base['unigram']['val_bpc']:.3f} | "
+    lines += [f"| unigram (add-one) | | | {len(data['vocab'])} | | | | {base['unigram']['val_bpc']:.3f} | "
               f"{base['unigram']['test_bpc']:.3f} | | |",
-              f"| Kneser-Ney {kn['order']}-gram (n chosen on validation from 1-{cfg['orders']}) | | | | | "
+              f"| Kneser-Ney {kn['order']}-gram (n chosen on validation from 1-{cfg['orders']}) | | | | | | | "
               f"{kn['val_bpc']:.3f} | {kn['test_bpc']:.3f} | | |",
-              f"| Kneser-Ney mixed with the unigram (the control for \"with KN\") | | | | | | "
+              f"| Kneser-Ney mixed with the unigram (the control for \"with KN\") | | | | | | | | "
               f"{base['kneser_ney_with_unigram']['test_bpc']:.3f} | | |", ""]
     return "\n".join(lines)
 
