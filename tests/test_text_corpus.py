@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from seqlearn.text import Vocab, corpus_info, load_corpus, split_by_position
-from seqlearn.text.corpus import DATA, licence, module_at
+from seqlearn.text.corpus import DATA, licence, module_at, module_bounds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,6 +25,8 @@ def test_corpus_matches_its_record_module_by_module():
         piece = text[f["offset"]:f["offset"] + f["length"]]
         assert hashlib.sha256(piece.encode()).hexdigest() == f["sha256"], f["module"]
     assert module_at(0) == files[0]["module"] and module_at(len(text) - 1) == files[-1]["module"]
+    second = files[1]
+    assert module_bounds(second["offset"] + 5) == (second["offset"], second["offset"] + second["length"])
     with pytest.raises(IndexError):
         module_at(len(text))
 

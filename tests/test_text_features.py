@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seqlearn.text import corpus_info, load_corpus
-from seqlearn.text.features import python_features
+from seqlearn.text.features import corpus_features, python_features
 
 
 def tokenizer_features(source):
@@ -65,3 +65,14 @@ def test_each_feature_on_a_small_example():
     assert f["column"][text.index("if")] == 5 and f["column"][text.index("\n")] == 0
     assert f["indent"][text.index("if")] == 4 and f["indent"][text.index("if") - 1] == 4
     assert f["indent"][text.index("s =")] == 8 and f["indent"][text.index("'\"\"\"")] == 0
+
+
+def test_corpus_features_scan_each_module_from_its_start():
+    text, files = load_corpus(), corpus_info()["files"]
+    second, third = files[1], files[2]
+    start, stop = second["offset"] + 1000, third["offset"] + 500        # across a module boundary
+    got = corpus_features(text, start, stop)
+    whole = [python_features(text[f["offset"]:f["offset"] + f["length"]]) for f in (second, third)]
+    for name, values in got.items():
+        want = np.concatenate([whole[0][name][1000:], whole[1][name][:500]])
+        assert np.array_equal(values, want), name

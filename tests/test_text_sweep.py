@@ -10,7 +10,7 @@ from seqlearn.text import lm, sweep
 from seqlearn.text.corpus import load_corpus, split_by_position
 from seqlearn.text.vocab import Vocab
 
-RESULTS = Path(sweep.__file__).resolve().parents[1] / "results"
+RESULTS = sweep.RESULTS
 
 
 def test_mixture_of_a_model_with_itself_changes_nothing_and_the_weight_is_chosen_on_validation():
@@ -53,10 +53,10 @@ def test_committed_table_is_the_committed_json_and_the_saved_lstm_scores_what_it
     assert all(len([r for r in result["runs"] if (r["cell"], r["layers"]) == key]) >= 3 for key in cells)
     best = min((r for r in result["runs"] if r["group"] == "long"), key=lambda r: r["val_bpc"])
     assert result["saved_lstm"]["seed"] == best["seed"]
-    state = {k: torch.from_numpy(v) for k, v in np.load(RESULTS / "lm_sweep_lstm.npz").items()}
+    assert sweep.load_results() == result
     train, val, _ = split_by_position(load_corpus())
     vocab = Vocab.from_text(train)
     assert "".join(vocab.chars) == result["data"]["vocab"]
-    model = lm.char_lm("LSTM", len(vocab), best["hidden"])
-    model.load_state_dict(state)
+    model = sweep.saved_lstm(result)
+    assert model.core.hidden_size == best["hidden"]
     assert lm.bits(lm.evaluate(model, vocab.encode(val))) == pytest.approx(best["val_bpc"], abs=1e-4)

@@ -35,9 +35,20 @@ def licence():
 
 def module_at(offset):
     """The name of the module whose source holds character ``offset`` of the corpus."""
+    return _entry(offset)["module"]
+
+
+def module_bounds(offset):
+    """(start, stop) of the module whose source holds character ``offset``: where a scan of its
+    syntax (strings, brackets) must begin to know the state at ``offset``."""
+    entry = _entry(offset)
+    return entry["offset"], entry["offset"] + entry["length"]
+
+
+def _entry(offset):
     for entry in corpus_info()["files"]:
         if entry["offset"] <= offset < entry["offset"] + entry["length"]:
-            return entry["module"]
+            return entry
     raise IndexError(f"offset {offset} is outside the corpus")
 
 

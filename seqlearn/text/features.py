@@ -7,6 +7,8 @@ reading that character, which is what a language model's state holds at that pos
 """
 import numpy as np
 
+from .corpus import module_bounds
+
 FEATURES = ("in_string", "in_comment", "bracket_depth", "column", "indent")
 
 
@@ -79,3 +81,19 @@ def python_features(text):
         emit(i, False)
         i += 1
     return out
+
+
+def corpus_features(text, start, stop):
+    """python_features of the corpus ``text`` for positions start .. stop-1.
+
+    The scan begins at the start of the module that holds ``start``, so that a string or a bracket
+    opened before ``start`` is known; modules are scanned one after the other.
+    """
+    out, a = {name: [] for name in FEATURES}, start
+    while a < stop:
+        first, last = module_bounds(a)
+        f = python_features(text[first:min(last, stop)])
+        for name in FEATURES:
+            out[name].append(f[name][a - first:])
+        a = min(last, stop)
+    return {name: np.concatenate(parts) for name, parts in out.items()}

@@ -31,6 +31,22 @@ from .ngram import KneserNey, Unigram, bits_per_char
 from .stream import batchify
 from .vocab import Vocab
 
+RESULTS = Path(__file__).resolve().parents[1] / "results"      # where the committed sweep lives
+
+
+def load_results(name="lm_sweep"):
+    """The committed sweep (``seqlearn/results/NAME.json``) as a dict."""
+    return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def saved_lstm(result, name="lm_sweep", device=None):
+    """The LSTM the sweep saved (``NAME_lstm.npz``), as a CharLM on ``device``, in float32."""
+    info = result["saved_lstm"]
+    model = lm.char_lm("LSTM", len(result["data"]["vocab"]), info["hidden"], device=device)
+    state = np.load(RESULTS / f"{name}_lstm.npz")
+    model.load_state_dict({k: torch.from_numpy(state[k]) for k in state.files})
+    return model
+
 
 def mixture_bits(nll_a, nll_b, weight):
     """Bits per character of the mixture weight · P_a + (1 - weight) · P_b, from per-character nats."""
