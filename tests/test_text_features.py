@@ -52,6 +52,7 @@ def test_strings_comments_and_brackets_agree_with_the_tokenizer(module):
     assert np.array_equal(ours["in_string"], in_string)
     assert np.array_equal(ours["in_comment"], in_comment)
     assert np.array_equal(ours["bracket_depth"], depth)
+    assert np.array_equal(ours["in_text"], in_string | in_comment)
 
 
 def test_each_feature_on_a_small_example():

@@ -1,10 +1,8 @@
 """The sweep's entry point, its mixture of models, and the committed results it produced."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from seqlearn.text import lm, sweep
 from seqlearn.text.corpus import load_corpus, split_by_position

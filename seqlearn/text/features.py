@@ -9,7 +9,7 @@ import numpy as np
 
 from .corpus import module_bounds
 
-FEATURES = ("in_string", "in_comment", "bracket_depth", "column", "indent")
+FEATURES = ("in_string", "in_comment", "in_text", "bracket_depth", "column", "indent")
 
 
 def python_features(text):
@@ -17,7 +17,8 @@ def python_features(text):
 
     in_string: 1 from the first character of a literal's opening quotes to the one before its last
     closing quote (the whole literal, f-strings included; prefixes such as r or f are outside).
-    in_comment: 1 from ``#`` to the end of its line. bracket_depth: brackets opened and not yet
+    in_comment: 1 from ``#`` to the end of its line. in_text: 1 in either, text written for
+    people rather than for the interpreter. bracket_depth: brackets opened and not yet
     closed, outside strings and comments. column: characters since the last newline (0 right after
     it). indent: spaces at the start of the current line, counted as they are read. The scan never
     fails: a quote left open on a line of its own ends with the line, a triple quote runs on.
@@ -80,6 +81,7 @@ def python_features(text):
                 depth = max(depth - 1, 0)
         emit(i, False)
         i += 1
+    out["in_text"] = out["in_string"] | out["in_comment"]
     return out
 
 

@@ -12,11 +12,13 @@ from ..gates import lstm_gate_trace, unit_correlations
 def lstm_trace(state_dict, ids, vocab_size, layer=0):
     """Run the LSTM core of a CharLM (its state_dict, keys ``core.*``) over ids (T,) from a zero state.
 
-    Returns the dict of (T, H) arrays i, f, g, o, c, h of ``layer``, in float64.
+    Returns the dict of (T, H) arrays i, f, g, o, c, h of ``layer``, in the weights' dtype (float32
+    halves the time of the step-by-step NumPy loop; correlations do not need float64).
     """
-    core = {k[len("core."):]: np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v, np.float64)
+    core = {k[len("core."):]: np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v)
             for k, v in state_dict.items() if k.startswith("core.")}
-    onehot = np.eye(vocab_size)[np.asarray(ids)]               # (T, V)
+    dtype = core["weight_ih_l0"].dtype
+    onehot = np.eye(vocab_size, dtype=dtype)[np.asarray(ids)]  # (T, V)
     return lstm_gate_trace(core, onehot, layer=layer)
 
 
