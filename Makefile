@@ -11,7 +11,7 @@ unexport MPLBACKEND
 NBVAL  := --nbval --nbval-sanitize-with notebooks/sanitize.cfg --nbval-kernel-name python3 \
           --nbval-cell-timeout 900 --nbval-kernel-startup-timeout 180 -p no:cacheprovider
 
-.PHONY: setup book test unit notebooks browser colab student bench clean
+.PHONY: setup book test unit notebooks browser colab student student-site bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +44,17 @@ student: setup
 	rm -rf _build/student
 	$(BIN)/python tools/student_edition.py _build/student
 
+# The student edition as a website: the book without solutions, built with warnings as errors, then
+# checked (every chapter there with its exercises, no solution on any page). Publish _build/student_site/html.
+student-site: setup
+	bash tools/vendor_static.sh
+	$(BIN)/python tools/student_site.py _build/student_site
+
 # A fresh "Colab" runtime per chapter: only the setup cell installs seqlearn; the student edition too.
 colab: student
 	$(BIN)/python tools/colab_sim.py notebooks/*.ipynb _build/student/*.ipynb
 
-test: unit notebooks browser colab
+test: unit notebooks browser colab student-site
 
 bench: setup
 	$(BIN)/python -m seqlearn.bench

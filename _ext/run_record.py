@@ -14,7 +14,8 @@ def record_sentence(record):
     return (f"The outputs on this page were produced by running the notebook top to bottom on "
             f"{record['date']} with seqlearn {record['seqlearn']}, PyTorch {record['torch']}, "
             f"NumPy {record['numpy']} and Python {record['python']}, on {record['device']}, "
-            f"in {record['seconds']:.0f} s.")
+            f"in {record['seconds']:.0f} s. On Colab, the first code cell (collapsed here) installs "
+            f"seqlearn from the book's repository; elsewhere it does nothing.")
 
 
 def add_run_record(app, doctree):

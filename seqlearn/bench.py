@@ -1,7 +1,8 @@
 """Time seqlearn against torch.nn, as ratios measured in the same process: ``python -m seqlearn.bench``.
 
-    python -m seqlearn.bench                        # the CPU table -> seqlearn/bench_results/cpu.{md,json,png}
-    python -m seqlearn.bench --ladder               # the book's LSTM ladder -> ladder_cpu.{md,json,png}
+    python -m seqlearn.bench                        # the CPU table -> bench_results/cpu.{md,json,png}
+    python -m seqlearn.bench --ladder               # the book's LSTM ladder -> bench_results/ladder_cpu.*
+    python -m seqlearn.bench --out seqlearn/bench_results   # refresh the tables the book shows
     python -m seqlearn.bench --quick --out DIR      # a tiny run that only proves the harness works
     python -m seqlearn.bench --device cuda          # on a GPU: CPU and GPU sizes, TF32 off, CUDA events
 
@@ -39,8 +40,11 @@ KINDS = {"RNN": ("RNN", 1, False), "LSTM": ("LSTM", 1, False), "GRU": ("GRU", 1,
          "LSTM-2L": ("LSTM", 2, False), "BiLSTM": ("LSTM", 1, True)}
 MODES = ("forward", "forward+backward")
 GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
-# inside the package, so chapter 10 finds the committed tables wherever seqlearn is installed (Colab too)
+# The committed tables live inside the package, so the chapter finds them wherever seqlearn is installed
+# (Colab too). A run writes to ./bench_results unless --out says otherwise, so that measuring never
+# overwrites them by accident.
 RESULTS = Path(__file__).resolve().parent / "bench_results"
+DEFAULT_OUT = Path("bench_results")
 
 
 def gemm_flops(kind, size, mode="forward"):
@@ -531,7 +535,9 @@ def main(argv=None):
     p.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false")
     p.add_argument("--render", type=Path, metavar="JSON",
                    help="rewrite the .md and .png next to a results JSON without measuring anything")
-    p.add_argument("--out", type=Path, default=RESULTS, help="folder for the .md, .json and .png files")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help="folder for the .md, .json and .png files (default ./bench_results; "
+                        "--out seqlearn/bench_results refreshes the committed tables)")
     p.add_argument("--name", help="file name stem (default cpu, cuda, ladder_cpu, ...; quick_ prefixed)")
     args = p.parse_args(argv)
     if args.render:
@@ -580,4 +586,8 @@ def write(result, stem, ladder):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:                     # Ctrl-C: stop cleanly, no traceback, nothing half-written
+        print("\ninterrupted: no results written", file=sys.stderr)
+        sys.exit(130)

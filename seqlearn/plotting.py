@@ -50,11 +50,17 @@ class Shown:
         return data, {"image/png": {"alt": self.alt}}
 
 
-def show(fig, alt):
+GLUE_PREFIX = "application/papermill.record/"   # how myst-nb's glue stores an output it does not show
+
+
+def show(fig, alt, glue=None):
     """Display a matplotlib figure with ``alt``, a description of what it shows, and close it.
 
     Compute ``alt`` from the numbers the figure plots (as its title should be), so that the
     description stays true when a run changes. Works with any matplotlib backend.
+    glue: also store the figure under this name for other pages of the book (``{glue:figure}`` with
+    ``:doc:``, as the front page does); the stored copy is not shown. This writes the output format
+    of myst-nb's ``glue`` without importing myst-nb, which a Colab runtime does not have.
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
@@ -64,4 +70,9 @@ def show(fig, alt):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")   # what Jupyter's inline backend does
     plt.close(fig)
-    display(Shown(buf.getvalue(), " ".join(alt.split())))
+    shown = Shown(buf.getvalue(), " ".join(alt.split()))
+    display(shown)
+    if glue is not None:
+        data, metadata = shown._repr_mimebundle_()
+        metadata = dict(metadata, scrapbook={"name": glue, "mime_prefix": GLUE_PREFIX})
+        display({GLUE_PREFIX + k: v for k, v in data.items()}, raw=True, metadata=metadata)

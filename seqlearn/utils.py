@@ -35,14 +35,17 @@ def count_parameters(model):
     return sum(int(v.size) for v in model.state_dict().values())
 
 
-def expected_parameters(mode, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False):
+def expected_parameters(mode, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False, proj_size=0):
     """The closed form: per layer and direction G(I·H + H² + 2H), G = 1, 4, 3 for RNN, LSTM, GRU.
 
     Layer k > 0 sees D·H inputs (D = 2 when bidirectional); without biases the 2H term drops.
+    With an LSTM projection of size R = proj_size > 0, H² becomes H·R, layer k > 0 sees D·R inputs,
+    and W_hr adds R·H.
     """
     G, H, D = GATES[mode], hidden_size, 2 if bidirectional else 1
+    S = proj_size or H                            # the size of h
     total = 0
     for layer in range(num_layers):
-        I = input_size if layer == 0 else D * H
-        total += D * G * (I * H + H * H + (2 * H if bias else 0))
+        I = input_size if layer == 0 else D * S
+        total += D * (G * (I * H + S * H + (2 * H if bias else 0)) + proj_size * H)
     return total

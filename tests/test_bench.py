@@ -141,7 +141,8 @@ def test_quick_cuda_run_turns_tf32_off(tmp_path):
 
 
 # seqlearn.torch's fast path (b_hh folded into the projection, dW_hh in one product after the loop) in the
-# cases the parity tests do not cover: packed input, frozen weights, and what it does not support.
+# cases the parity tests do not cover: packed input and frozen weights (its higher-order gradients are
+# checked in test_higher_order.py).
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM"])
 def test_packed_backward_matches_torch_nn(kind):
@@ -172,9 +173,23 @@ def test_frozen_recurrent_weight_gets_no_gradient_and_the_others_are_right():
         assert float((getattr(ours, name).grad - getattr(ref, name).grad).abs().max()) < 1e-10
 
 
-def test_double_backward_is_refused_clearly():
-    ours = st.LSTM(I, H, dtype=torch.float64)
-    x = torch.randn(T, B, I, dtype=torch.float64, requires_grad=True)
-    (gx,) = torch.autograd.grad(ours(x)[0].sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="once_differentiable"):
-        gx.sum().backward()
+def test_a_run_writes_outside_the_package_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bench.main(["--quick", "--kinds", "RNN", "--dtypes", "float32", "--name", "d"])
+    assert (tmp_path / "bench_results" / "d.json").exists()
+    assert not (bench.RESULTS / "d.json").exists()
+
+
+def test_ctrl_c_stops_the_benchmark_without_a_traceback(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "seqlearn.bench", "--sizes", "medium", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)                                  # well inside the first case
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "interrupted: no results written" in err
+    assert not list(tmp_path.iterdir())

@@ -109,3 +109,19 @@ def test_listing_refuses_what_has_no_python_source():
         Listing(len)
     with pytest.raises(TypeError):
         show_source(3)
+
+
+def test_show_can_glue_the_figure_for_other_pages_without_showing_it_twice():
+    from seqlearn.plotting import GLUE_PREFIX
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    [(shown, _), (glued, meta)] = shown_outputs(lambda: show(fig, "a rising line", glue="fig-x"))
+    assert set(glued) == {GLUE_PREFIX + "image/png", GLUE_PREFIX + "text/plain"}   # hidden on the page
+    assert glued[GLUE_PREFIX + "image/png"] == shown["image/png"]
+    assert meta["scrapbook"] == {"name": "fig-x", "mime_prefix": GLUE_PREFIX}
+    assert meta["image/png"]["alt"] == "a rising line"
+    figure_alt = load_extension("figure_alt")
+    notebook = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "display_data", "data": glued, "metadata": meta}]}]}
+    digest = hashlib.sha256(base64.b64decode(shown["image/png"])).hexdigest()
+    assert figure_alt.output_alts(notebook) == {digest: ("a rising line", 0)}

@@ -18,6 +18,9 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "setup"
+# In the HTML book the setup cell is collapsed (the run record under the title says what it is for);
+# in Jupyter and Colab it is an ordinary cell.
+SETUP_TAGS = [SETUP_TAG, "hide-input"]
 
 
 def repository_url():
@@ -32,12 +35,14 @@ def repository_url():
 def setup_cell_source(url=None):
     url = url or repository_url()
     return (
-        "# Setup: on Colab (or wherever seqlearn is missing) install it from the book's repository.\n"
-        "# With the repository checked out and `make` run, seqlearn is already installed: this does nothing.\n"
+        "# Setup: on Colab, or wherever seqlearn is missing, install it from the\n"
+        "# book's repository. Where the repository is checked out and `make` has\n"
+        "# run, seqlearn is installed already and this cell does nothing.\n"
         "import importlib.util, subprocess, sys\n"
         "if importlib.util.find_spec(\"seqlearn\") is None:\n"
-        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", \"seqlearn[book] @ git+{url}\"],\n"
-        "                   check=True)"
+        f"    package = \"seqlearn[book] @ git+{url}\"\n"
+        "    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\",\n"
+        "                    package], check=True)"
     )
 
 
@@ -60,11 +65,17 @@ def sync(check_only=False):
         cell = setup_cell(nb)
         if cell is None:
             stale.append(f"{path.name}: first code cell is not tagged '{SETUP_TAG}'")
-        elif cell.source != setup_cell_source():
-            stale.append(f"{path.name}: setup cell differs from the one generated from _config.yml")
-            if not check_only:
-                cell.source = setup_cell_source()
-                nbformat.write(nb, path)
+            continue
+        problems = []
+        if cell.source != setup_cell_source():
+            problems.append("setup cell differs from the one generated from _config.yml")
+        if cell.metadata.get("tags", []) != SETUP_TAGS:
+            problems.append(f"setup cell tags are {cell.metadata.get('tags', [])}, expected {SETUP_TAGS}")
+        stale += [f"{path.name}: {p}" for p in problems]
+        if problems and not check_only:
+            cell.source = setup_cell_source()
+            cell.metadata["tags"] = list(SETUP_TAGS)
+            nbformat.write(nb, path)
     return stale
 
 

@@ -4,9 +4,13 @@ Each function returns a matplotlib Figure; chapters display it with ``seqlearn.p
 alt text. One module per family of pictures, all built from the primitives of ``_draw``:
 
 - ``rnn``: the Elman cell folded and unrolled over time, and the five input/output shapes of tasks;
+- ``lstm``: one LSTM step with its four gate blocks, the cell path and the output (chapter 4);
+- ``gru``: one GRU step with its two gates, the candidate and the blend (chapter 5);
 - ``lm``: truncated BPTT over a text stream read as B columns, the state carried between chunks.
 """
+from .gru import gru_cell
 from .lm import tbptt_stream
+from .lstm import lstm_cell
 from .rnn import task_shapes, unrolled_rnn
 
-__all__ = ["unrolled_rnn", "task_shapes", "tbptt_stream"]
+__all__ = ["unrolled_rnn", "task_shapes", "lstm_cell", "gru_cell", "tbptt_stream"]

@@ -4,15 +4,20 @@
 functions (``rnn_step``, ``lstm_step``, ``gru_step`` and their ``*_backward``) are the equations
 of one time step, and ``cell_forward`` / ``cell_backward`` run one step from the raw input.
 ``Linear`` and ``cross_entropy`` are the readout and the loss, with their backward passes.
+``LSTM(..., proj_size=R)`` projects the state as torch.nn.LSTM does (``lstm_proj_step``). Bad input
+raises ``InputError``, a ValueError and a RuntimeError, as in seqlearn.torch.
 """
+from .._checks import InputError
 from .cells import cell_backward, cell_forward
 from .gru import gru_step, gru_step_backward
-from .layers import GRU, LSTM, RNN, Recurrent
+from .layers import Recurrent
 from .lstm import lstm_step, lstm_step_backward, sigmoid
+from .models import GRU, LSTM, RNN
+from .projection import lstm_proj_step, lstm_proj_step_backward
 from .readout import Linear, cross_entropy, log_softmax
 from .rnn import rnn_step, rnn_step_backward
 
-__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "Linear", "cross_entropy", "log_softmax",
+__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "Linear", "cross_entropy", "log_softmax",
            "cell_forward", "cell_backward", "sigmoid",
            "rnn_step", "rnn_step_backward", "lstm_step", "lstm_step_backward",
-           "gru_step", "gru_step_backward"]
+           "lstm_proj_step", "lstm_proj_step_backward", "gru_step", "gru_step_backward"]

@@ -1,12 +1,29 @@
 """The recurrent layer in NumPy: stacking, two directions, padded batches, and BPTT by hand.
 
-One class serves all three cells; ``RNN``, ``LSTM`` and ``GRU`` only choose the step.
+One class serves all three cells; ``RNN``, ``LSTM`` and ``GRU`` (``models.py``) only choose the step.
 Parameters carry torch.nn's names and shapes, so ``load_state_dict(torch_model.state_dict())`` works.
 """
 import numpy as np
 
 from .. import _checks
 from .cells import CELLS
+from .projection import lstm_proj_step, lstm_proj_step_backward
+
+
+def _as_array(name, x, dtype):
+    """x as a NumPy array. A CPU torch tensor of the model's dtype is accepted as a convenience; any
+    other tensor gets an error that says a tensor came and how to convert it (NumPy cannot run on a GPU,
+    and a float32 tensor must not be silently promoted)."""
+    if hasattr(x, "detach") and hasattr(x, "device"):          # a torch.Tensor, without importing torch
+        convert = f"x.detach().cpu().numpy().astype(np.{np.dtype(dtype).name})"
+        if x.device.type != "cpu":
+            raise _checks.InputError(f"{name} is a torch.Tensor on {x.device}; seqlearn.numpy computes on "
+                                     f"the CPU in NumPy: pass {convert}")
+        if str(x.dtype).removeprefix("torch.") != np.dtype(dtype).name:
+            raise _checks.InputError(f"{name} is a torch.Tensor of dtype {x.dtype}, but the model's parameters "
+                                     f"are {np.dtype(dtype).name}: pass {convert}, or convert the model with astype()")
+        return x.detach().numpy()
+    return np.asarray(x)
 
 
 class Recurrent:
@@ -15,29 +32,28 @@ class Recurrent:
     mode = None
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 bidirectional=False, *, rng=None, dtype=np.float64, **options):
+                 bidirectional=False, *, proj_size=0, rng=None, dtype=np.float64, **options):
+        args = _checks.check_arguments(input_size, hidden_size, num_layers, bias, batch_first,
+                                       bidirectional, proj_size=proj_size)
         self.step, self.step_backward, self.gates, self.num_state = CELLS[self.mode]
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bidirectional
-        self.num_directions = 2 if bidirectional else 1
+        if args["proj_size"]:                     # the LSTM with a projection: projection.py
+            self.step, self.step_backward = lstm_proj_step, lstm_proj_step_backward
+        self.input_size, self.hidden_size = args["input_size"], args["hidden_size"]
+        self.num_layers, self.proj_size = args["num_layers"], args["proj_size"]
+        self.bias, self.batch_first, self.bidirectional = args["bias"], args["batch_first"], args["bidirectional"]
+        self.num_directions = 2 if self.bidirectional else 1
         self.options = options
         rng = np.random.default_rng(rng)
-        k = 1.0 / np.sqrt(hidden_size)            # torch's init: U(-1/sqrt(H), 1/sqrt(H))
+        k = 1.0 / np.sqrt(self.hidden_size)       # torch's init: U(-1/sqrt(H), 1/sqrt(H))
         self.params = {name: rng.uniform(-k, k, shape).astype(dtype) for name, shape in self._shapes()}
         self.grads = {}
         self._tape = None
 
     def _shapes(self):
         """Parameter names and shapes, in torch.nn's order."""
-        GH, H = self.gates * self.hidden_size, self.hidden_size
-        for layer in range(self.num_layers):
-            in_size = self.input_size if layer == 0 else H * self.num_directions
-            for suffix in ["", "_reverse"][:self.num_directions]:
-                yield f"weight_ih_l{layer}{suffix}", (GH, in_size)
-                yield f"weight_hh_l{layer}{suffix}", (GH, H)
-                if self.bias:
-                    yield f"bias_ih_l{layer}{suffix}", (GH,)
-                    yield f"bias_hh_l{layer}{suffix}", (GH,)
+        for group in _checks.parameter_shapes(self.gates, self.input_size, self.hidden_size, self.num_layers,
+                                              self.bidirectional, self.bias, self.proj_size):
+            yield from group
 
     @property
     def dtype(self):
@@ -71,9 +87,9 @@ class Recurrent:
         return self.forward(x, hx, lengths)
 
     def __repr__(self):
-        extra = "".join(f", {k}={v!r}" for k, v in [("num_layers", self.num_layers), ("bias", self.bias),
-                        ("batch_first", self.batch_first), ("bidirectional", self.bidirectional)]
-                        if v != {"num_layers": 1, "bias": True}.get(k, False))
+        extra = "".join(f", {k}={v!r}" for k, v in [("proj_size", self.proj_size), ("num_layers", self.num_layers),
+                        ("bias", self.bias), ("batch_first", self.batch_first), ("bidirectional", self.bidirectional)]
+                        if v != {"proj_size": 0, "num_layers": 1, "bias": True}.get(k, False))
         extra += "".join(f", {k}={v!r}" for k, v in self.options.items() if v != _checks.OPTION_DEFAULTS[k])
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{extra})"
 
@@ -84,20 +100,21 @@ class Recurrent:
         hx: h_0 of shape (L*D, B, H) ((h_0, c_0) for the LSTM), zeros when None.
         lengths: per-sequence lengths of a padded batch (torch's pack -> nn -> pad semantics).
         Returns (output, h_n) ((output, (h_n, c_n)) for the LSTM); output is (T, B, D*H).
+        With proj_size = R > 0 (LSTM), h_0, h_n and the output carry R features instead of H.
         """
-        x = np.asarray(x)
-        _checks.check_dtype("input", x.dtype, self.dtype)
+        x = _as_array("input", x, self.dtype)
+        _checks.check_dtype("input", x.dtype, self.dtype, convert="astype")
         batched = _checks.check_input(x.shape, self.input_size, self.batch_first)
         x = (x.transpose(1, 0, 2) if self.batch_first else x) if batched else x[:, None]
         T, B, _ = x.shape
-        L, D, H = self.num_layers, self.num_directions, self.hidden_size
+        L, D = self.num_layers, self.num_directions
         mask = None
         if lengths is not None:
             lengths = [int(n) for n in np.atleast_1d(lengths)]
             _checks.check_lengths(lengths, T, B)
             mask = (np.arange(T)[:, None] < np.array(lengths)[None, :])[:, :, None]   # (T, B, 1)
         states = self._initial_state(hx, batched, B)
-        final = [np.empty((L * D, B, H), self.dtype) for _ in range(self.num_state)]
+        final = [np.empty((L * D, B, size), self.dtype) for size in self._state_sizes()]
         self._tape = {"batched": batched, "mask": mask, "layers": []}
         inp = x
         for layer in range(L):
@@ -118,32 +135,39 @@ class Recurrent:
 
     def _names(self, layer, d):
         suffix = f"_l{layer}" + ("_reverse" if d else "")
-        return [f"{p}{suffix}" for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        extra = ("weight_hr",) if self.proj_size else ()          # weights a step takes beyond W_hh, b_hh
+        return [f"{p}{suffix}" for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh") + extra]
+
+    def _state_sizes(self):
+        """Features of h (R with a projection, else H) and, for the LSTM, of c (H)."""
+        return [self.proj_size or self.hidden_size, self.hidden_size][:self.num_state]
 
     def _initial_state(self, hx, batched, B):
-        shape = _checks.state_shape(self.num_layers * self.num_directions, batched, B, self.hidden_size)
-        if hx is None:
-            return [np.zeros(shape[:1] + (B, self.hidden_size), self.dtype)] * self.num_state
-        hx = tuple(hx) if self.num_state == 2 else (hx,)
+        LD = self.num_layers * self.num_directions
+        if hx is None:                            # one zero array serves h_0 and c_0 when they have one size
+            zeros = {size: np.zeros((LD, B, size), self.dtype) for size in set(self._state_sizes())}
+            return [zeros[size] for size in self._state_sizes()]
+        hx = _checks.split_states(hx, self.num_state)
         states = []
-        for name, s in zip(["h_0", "c_0"], hx):
-            s = np.asarray(s)
-            _checks.check_state(name, s.shape, shape)
-            _checks.check_dtype(name, s.dtype, self.dtype)
+        for name, torch_name, s, size in zip(["h_0", "c_0"], ["hidden[0]", "hidden[1]"] if self.num_state == 2
+                                             else ["hidden"], hx, self._state_sizes()):
+            s = _as_array(name, s, self.dtype)
+            _checks.check_state(name, s.shape, _checks.state_shape(LD, batched, B, size), torch_name)
+            _checks.check_dtype(name, s.dtype, self.dtype, convert="astype")
             states.append(s if batched else s[:, None])
         return states
 
     def _run_direction(self, inp, state, names, reverse, mask):
         """One layer, one direction over the whole sequence: returns (output (T, B, H), final state, tape)."""
-        w_ih, w_hh, b_ih, b_hh = (self.params.get(n) for n in names)
+        w_ih, w_hh, b_ih, b_hh, *extra = (self.params.get(n) for n in names)    # extra: [W_hr] or []
         gi = inp @ w_ih.T                         # (T, B, G*H): input projection for every step at once
         if b_ih is not None:
             gi += b_ih
         T = inp.shape[0]
-        out = np.empty(inp.shape[:2] + (self.hidden_size,), self.dtype)
+        out = np.empty(inp.shape[:2] + state[0].shape[1:], self.dtype)
         caches = [None] * T
         for t in (reversed(range(T)) if reverse else range(T)):
-            new, caches[t] = self.step(gi[t], state, w_hh, b_hh, **self.options)
+            new, caches[t] = self.step(gi[t], state, w_hh, b_hh, *extra, **self.options)
             if mask is None:
                 state, out[t] = new, new[0]
             else:                                 # past its length a sequence keeps its state, outputs 0
@@ -187,19 +211,20 @@ class Recurrent:
         batched = tape["batched"]
         inp0 = tape["layers"][0][0]
         T, B, _ = inp0.shape
-        L, D, H = self.num_layers, self.num_directions, self.hidden_size
+        L, D, H = self.num_layers, self.num_directions, self.proj_size or self.hidden_size
         g = np.asarray(grad_output, self.dtype)
         want = (T, B, D * H) if not self.batch_first else (B, T, D * H)
         _checks.check_state("grad_output", g.shape, want if batched else (T, D * H))
         g = (g.transpose(1, 0, 2) if self.batch_first else g) if batched else g[:, None]
+        sizes = self._state_sizes()
         if grad_hn is None:
-            dfinal = [np.zeros((L * D, B, H), self.dtype)] * self.num_state
+            dfinal = [np.zeros((L * D, B, size), self.dtype) for size in sizes]
         else:
             dfinal = [np.asarray(d, self.dtype) for d in (grad_hn if self.num_state == 2 else (grad_hn,))]
-            for d in dfinal:
-                _checks.check_state("grad_hn", d.shape, _checks.state_shape(L * D, batched, B, H))
+            for d, size in zip(dfinal, sizes):
+                _checks.check_state("grad_hn", d.shape, _checks.state_shape(L * D, batched, B, size))
             dfinal = [d if batched else d[:, None] for d in dfinal]
-        dinit = [np.empty((L * D, B, H), self.dtype) for _ in range(self.num_state)]
+        dinit = [np.empty((L * D, B, size), self.dtype) for size in sizes]
         self.grads = {}
         for layer in reversed(range(L)):
             inp, tapes = tape["layers"][layer]
@@ -220,54 +245,25 @@ class Recurrent:
 
     def _backward_direction(self, dout, dstate, inp, names, reverse, caches, mask):
         """BPTT over one layer and direction: returns (dL/d input (T, B, In), dL/d initial state)."""
-        w_ih, w_hh, b_ih, _ = (self.params.get(n) for n in names)
+        w_ih, w_hh, b_ih, _, *extra = (self.params.get(n) for n in names)    # extra: [W_hr] or []
         T = inp.shape[0]
         dgi = np.empty((T,) + dout.shape[1:2] + (w_ih.shape[0],), self.dtype)
-        dW_hh, db_hh = 0, 0
+        dW_hh, db_hh, dextra = 0, 0, [0] * len(extra)
         for t in (range(T) if reverse else reversed(range(T))):
             dnew = (dstate[0] + dout[t],) + dstate[1:]          # h_t feeds both the output and step t+1
             if mask is not None:                  # a masked step passed its state through unchanged
                 keep = tuple(np.where(mask[t], 0, s) for s in dstate)
                 dnew = tuple(np.where(mask[t], s, 0) for s in dnew)
-            dgi[t], dstate, dW, db = self.step_backward(dnew, caches[t], w_hh)
+            dgi[t], dstate, dW, db, *dW_extra = self.step_backward(dnew, caches[t], w_hh, *extra)
             if mask is not None:
                 dstate = tuple(s + k for s, k in zip(dstate, keep))
             dW_hh, db_hh = dW_hh + dW, db_hh + db
+            dextra = [a + b for a, b in zip(dextra, dW_extra)]
         In, GH = inp.shape[2], w_ih.shape[0]
         self.grads[names[0]] = dgi.reshape(-1, GH).T @ inp.reshape(-1, In)   # sum_t dgi_t^T x_t
         self.grads[names[1]] = dW_hh                                         # sum_t da_t^T h_{t-1}
         if b_ih is not None:
             self.grads[names[2]] = dgi.sum((0, 1))
             self.grads[names[3]] = db_hh
+        self.grads.update(zip(names[4:], dextra))                            # sum_t dr_t^T h_t for W_hr
         return dgi @ w_ih, dstate
-
-
-class RNN(Recurrent):
-    """Elman RNN with ``nonlinearity='tanh'`` or ``'relu'`` (NumPy twin of torch.nn.RNN)."""
-    mode = "RNN"
-
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, bidirectional=False, *, rng=None, dtype=np.float64):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
-                         rng=rng, dtype=dtype, nonlinearity=nonlinearity)
-
-
-class LSTM(Recurrent):
-    """Long short-term memory, gate order i, f, g, o (NumPy twin of torch.nn.LSTM)."""
-    mode = "LSTM"
-
-
-class GRU(Recurrent):
-    """Gated recurrent unit, gate order r, z, n (NumPy twin of torch.nn.GRU).
-
-    ``reset_after=True`` (default) is torch's variant, the reset gate applied after the hidden
-    matmul; ``reset_after=False`` is the original of Cho et al. (2014), applied before it.
-    """
-    mode = "GRU"
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 bidirectional=False, *, reset_after=True, rng=None, dtype=np.float64):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
-                         rng=rng, dtype=dtype, reset_after=reset_after)

@@ -17,7 +17,7 @@ def sigmoid(x):
 def lstm_step(gi, state, weight_hh, bias_hh=None):
     """One step. gi (B, 4H) is x_t W_ih^T + b_ih, state = (h, c), each (B, H); returns ((h, c), cache)."""
     h, c = state
-    H = h.shape[1]
+    H = c.shape[1]                                # c has the H units (h has R < H with a projection)
     a = gi + h @ weight_hh.T                      # (B, 4H)  pre-activations of i, f, g, o
     if bias_hh is not None:
         a += bias_hh

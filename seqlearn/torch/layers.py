@@ -1,81 +1,32 @@
 """The recurrent layer in PyTorch: stacking, two directions, PackedSequence, dropout between layers.
 
-``RNN``, ``LSTM`` and ``GRU`` are ``torch.nn.Module``s with torch.nn's constructor, parameter
-names and return values, built from the step functions in this package (no torch.nn recurrent
-modules and no fused recurrent kernels). They run on whatever device holds their parameters.
+``RNN``, ``LSTM`` and ``GRU`` (``models.py``) are ``torch.nn.Module``s with torch.nn's constructor,
+parameter names and return values, built from the step functions in this package (no torch.nn
+recurrent modules and no fused recurrent kernels). They run on whatever device holds their
+parameters. Arguments, parameters and attributes are in ``base.py``; this file is the forward pass.
 """
-import math
-import warnings
-
 import torch
+import torch.autograd.forward_ad as fwAD
 import torch.nn.functional as nnf
-from torch import nn
 from torch.autograd.function import once_differentiable
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from .. import _checks
-from .._checks import OPTION_DEFAULTS
-from .gru import gru_step
-from .lstm import lstm_step
-from .rnn import rnn_step
+from .base import RecurrentBase
 
 
-class Recurrent(nn.Module):
-    """Base of RNN, LSTM and GRU: parameters, input checks and the loop over layers and directions."""
+class Recurrent(RecurrentBase):
+    """Base of RNN, LSTM and GRU: input checks and the loop over layers and directions."""
 
-    step, gates, num_state = None, None, None
+    step, num_state = None, None
     additive = False          # True when a step's pre-activation is gi + h W_hh^T + b_hh (RNN and LSTM)
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None, **options):
-        super().__init__()
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"dropout must be a probability in [0, 1], got {dropout}")
-        if dropout > 0 and num_layers == 1:       # the same advice torch.nn gives
-            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero "
-                          f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
-                          f"num_layers={num_layers}", stacklevel=2)
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional, self.num_directions = bidirectional, 2 if bidirectional else 1
-        self.options = options
-        GH, factory = self.gates * hidden_size, {"device": device, "dtype": dtype}
-        for layer in range(num_layers):
-            in_size = input_size if layer == 0 else hidden_size * self.num_directions
-            for suffix in ["", "_reverse"][:self.num_directions]:
-                self.register_parameter(f"weight_ih_l{layer}{suffix}", nn.Parameter(torch.empty(GH, in_size, **factory)))
-                self.register_parameter(f"weight_hh_l{layer}{suffix}", nn.Parameter(torch.empty(GH, hidden_size, **factory)))
-                if bias:
-                    self.register_parameter(f"bias_ih_l{layer}{suffix}", nn.Parameter(torch.empty(GH, **factory)))
-                    self.register_parameter(f"bias_hh_l{layer}{suffix}", nn.Parameter(torch.empty(GH, **factory)))
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        """torch's initialisation: every parameter uniform in ±1/sqrt(hidden_size)."""
-        k = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -k, k)
-
-    def flatten_parameters(self):
-        """Accepted for compatibility with torch.nn (cuDNN weight packing); nothing to do here."""
-
-    def extra_repr(self):
-        s = f"{self.input_size}, {self.hidden_size}"
-        for name, default in [("num_layers", 1), ("bias", True), ("batch_first", False),
-                              ("dropout", 0.0), ("bidirectional", False)]:
-            if getattr(self, name) != default:
-                s += f", {name}={getattr(self, name)!r}"
-        return s + "".join(f", {k}={v!r}" for k, v in self.options.items() if v != OPTION_DEFAULTS[k])
-
-    def _weights(self, layer, d):
-        suffix = f"_l{layer}" + ("_reverse" if d else "")
-        return [getattr(self, p + suffix, None) for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
 
     def forward(self, input, hx=None):
         """Run the network on (T, B, I), (B, T, I) with batch_first, unbatched (T, I), or a PackedSequence.
 
         hx: h_0 of shape (L*D, B, H) ((h_0, c_0) for the LSTM), zeros when None.
         Returns (output, h_n) ((output, (h_n, c_n)) for the LSTM), exactly as torch.nn does.
+        With proj_size = R > 0 (LSTM), h_0, h_n and the output carry R features instead of H.
         """
         packed = isinstance(input, PackedSequence)
         mask = None
@@ -86,9 +37,9 @@ class Recurrent(nn.Module):
         else:
             x = input
         w = self.weight_ih_l0
-        _checks.check_dtype("input", x.dtype, w.dtype)
-        if x.device != w.device:
-            raise ValueError(f"input is on {x.device} but the parameters are on {w.device}; move one of them")
+        if not _autocast_enabled():                          # under autocast torch.nn, too, lets dtypes differ
+            _checks.check_dtype("input", x.dtype, w.dtype)
+        _checks.check_device("input", x.device, w.device)
         if not packed:
             batched = _checks.check_input(x.shape, self.input_size, self.batch_first)
             x = (x.transpose(0, 1) if self.batch_first else x) if batched else x.unsqueeze(1)
@@ -118,25 +69,37 @@ class Recurrent(nn.Module):
         return output, (tuple(final) if self.num_state == 2 else final[0])
 
     def _initial_state(self, hx, batched, B, x):
-        shape = _checks.state_shape(self.num_layers * self.num_directions, batched, B, self.hidden_size)
-        if hx is None:
-            zeros = x.new_zeros(shape[:1] + (B, self.hidden_size))
-            return [zeros] * self.num_state
-        hx = tuple(hx) if self.num_state == 2 else (hx,)
+        """The initial states as (L*D, B, size) tensors: h_0 (size R or H) and, for the LSTM, c_0 (size H)."""
+        sizes = [self.proj_size or self.hidden_size, self.hidden_size][:self.num_state]
+        LD = self.num_layers * self.num_directions
+        if hx is None:                               # one zero tensor serves h_0 and c_0 when they have one size
+            zeros = {size: x.new_zeros(LD, B, size) for size in set(sizes)}
+            return [zeros[size] for size in sizes]
+        hx = _checks.split_states(hx, self.num_state)
+        torch_names = ["hidden[0]", "hidden[1]"] if self.num_state == 2 else ["hidden"]
         states = []
-        for name, s in zip(["h_0", "c_0"], hx):
-            _checks.check_state(name, s.shape, shape)
-            _checks.check_dtype(name, s.dtype, x.dtype)
+        for name, torch_name, s, size in zip(["h_0", "c_0"], torch_names, hx, sizes):
+            _checks.check_state(name, s.shape, _checks.state_shape(LD, batched, B, size), torch_name)
+            if not _autocast_enabled():
+                _checks.check_dtype(name, s.dtype, x.dtype)
+            _checks.check_device(name, s.device, x.device)
             states.append(s if batched else s.unsqueeze(1))
         return states
 
-    def _run_direction(self, inp, state, weights, reverse, mask):
-        """One layer, one direction over the sequence: returns (output (T, B, H), final state tuple)."""
-        w_ih, w_hh, b_ih, b_hh = weights
+    def _run_direction(self, inp, state, weights, reverse, mask, defer=None):
+        """One layer, one direction over the sequence: returns (output (T, B, H), final state tuple).
+
+        defer=True runs the loop with W_hh detached and dW_hh formed after it (_DeferredWeightGrad);
+        None chooses that fast path, inside _FastPath, for the RNN and the LSTM under autograd.
+        """
+        if defer is None:
+            defer = self.additive and _can_defer(weights[1], [inp, *state, *weights])
+            if defer:                                # this same method, on detached inputs: see _FastPath
+                return _FastPath.run(self, inp, state, weights, reverse, mask)
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
         if self.additive and b_hh is not None:       # a_t = gi_t + h W_hh^T + b_hh: add b_hh once, here
             b_ih, b_hh = b_ih + b_hh, None
         gi = nnf.linear(inp, w_ih, b_ih)             # (T, B, G*H): input projection for all steps in one GEMM
-        defer = self.additive and torch.is_grad_enabled() and w_hh.requires_grad
         if defer:                                    # dW_hh in one GEMM after the loop: _DeferredWeightGrad
             h_prev = []
             gi, w_hh = _DeferredWeightGrad.apply(gi, w_hh, h_prev), w_hh.detach()
@@ -146,6 +109,8 @@ class Recurrent(nn.Module):
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             hs[t] = state[0]                         # h_{t-1}, the state step t starts from
             new = self.step(gi[t], state, w_hh, b_hh, **self.options)
+            if w_hr is not None:                     # LSTM with projection: h_t = (o ⊙ tanh(c_t)) W_hr^T
+                new = (nnf.linear(new[0], w_hr),) + new[1:]
             if mask is None:
                 state, outs[t] = new, new[0]
             else:                                    # past its length a sequence keeps its state, outputs 0
@@ -165,12 +130,30 @@ class Recurrent(nn.Module):
         return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
 
+def _autocast_enabled():
+    """True inside torch.autocast on any device (torch.nn's own test, a private function, where it exists)."""
+    enabled = getattr(torch._C, "_is_any_autocast_enabled", None)
+    return bool(enabled and enabled())
+
+
+def _can_defer(weight_hh, tensors):
+    """True when the fast path applies: reverse-mode autograd, with a W_hh that needs a gradient.
+
+    Forward-mode AD (a tangent on any input) and torch.func's transforms (grad, vmap, jacfwd,
+    hessian) take the plain path, where autograd sees every product.
+    """
+    functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: False)
+    return (torch.is_grad_enabled() and weight_hh.requires_grad and not functorch_active()
+            and all(fwAD.unpack_dual(t).tangent is None for t in tensors if t is not None))
+
+
 class _DeferredWeightGrad(torch.autograd.Function):
     """Identity on gi whose backward also returns dL/dW_hh = sum_t da_t^T h_{t-1} in ONE matrix product.
 
     For the RNN and the LSTM a_t = gi_t + h_{t-1} W_hh^T, so dL/dgi_t = dL/da_t. The loop runs with
     W_hh detached, so autograd skips T small (G*H, B) @ (B, H) products and their running sum; the
     layer puts the stacked states h_{t-1} (T, B, H) into the list ``h_prev`` once the loop is done.
+    It is differentiated once, inside _FastPath, which takes care of higher orders.
     """
 
     @staticmethod
@@ -187,31 +170,57 @@ class _DeferredWeightGrad(torch.autograd.Function):
         return grad_gi, grad_w, None
 
 
-class RNN(Recurrent):
-    """Elman RNN with ``nonlinearity='tanh'`` or ``'relu'``, written from its equation (mirrors torch.nn.RNN)."""
-    step, gates, num_state, additive = staticmethod(rnn_step), 1, 1, True
+class _FastPath(torch.autograd.Function):
+    """One layer and direction as ONE autograd node, so that the fast loop stays exact at every order.
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, nonlinearity=nonlinearity)
-
-
-class LSTM(Recurrent):
-    """LSTM written from its gate equations, gate order i, f, g, o (mirrors torch.nn.LSTM)."""
-    step, gates, num_state, additive = staticmethod(lstm_step), 4, 2, True
-
-
-class GRU(Recurrent):
-    """GRU written from its gate equations, gate order r, z, n (mirrors torch.nn.GRU).
-
-    ``reset_after=True`` (default) is torch's variant; ``reset_after=False`` the Cho et al. (2014) original.
+    Forward runs the loop with defer=True on detached aliases of the inputs (no data is copied) and
+    keeps that inner graph; an ordinary backward differentiates it, dW_hh in one product (a second
+    backward, after retain_graph=True, builds it again). A backward that builds a graph
+    (create_graph=True: gradient penalties, Hessian-vector products, gradgradcheck) runs the loop
+    again on the inputs themselves with plain autograd: exact at every order, for one more forward.
     """
-    step, gates, num_state = staticmethod(gru_step), 3, 1
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None, *, reset_after=True):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype, reset_after=reset_after)
+    @staticmethod
+    def run(module, inp, state, weights, reverse, mask):
+        """_run_direction's fast path: the same arguments and the same (output, final state)."""
+        present = tuple(w is not None for w in weights)
+        out, *final = _FastPath.apply(module, (reverse, mask, len(state), present), inp, *state,
+                                      *[w for w in weights if w is not None])
+        return out, tuple(final)
+
+    @staticmethod
+    def forward(ctx, module, how, *tensors):         # tensors: input, h_0 (c_0), the direction's weights
+        ctx.module, ctx.how = module, how
+        ctx.set_materialize_grads(False)             # an output the loss does not read gets None, not zeros
+        ctx.save_for_backward(*tensors)
+        ctx.inner = _FastPath.loop(ctx, [t.detach().requires_grad_(t.requires_grad) for t in tensors], True)
+        return tuple(t.detach() for t in ctx.inner[1])
+
+    @staticmethod
+    def loop(ctx, tensors, defer):
+        """_run_direction on ``tensors`` under autograd: returns (tensors, (output, *final state))."""
+        reverse, mask, n_state, present = ctx.how
+        weights = iter(tensors[1 + n_state:])
+        weights = [next(weights) if p else None for p in present]
+        with torch.enable_grad():
+            out, state = ctx.module._run_direction(tensors[0], tuple(tensors[1:1 + n_state]), weights,
+                                                   reverse, mask, defer=defer)
+        return tensors, (out,) + state
+
+    @staticmethod
+    def backward(ctx, *grads):                       # grads of (output, h_n[, c_n]), None where unused
+        create_graph = torch.is_grad_enabled()       # True under create_graph=True
+        if create_graph:                             # plain autograd on the inputs themselves
+            inputs, outs = _FastPath.loop(ctx, ctx.saved_tensors, False)
+        else:                                        # the inner graph, built again after a first backward
+            inputs, outs = ctx.inner or _FastPath.loop(
+                ctx, [t.detach().requires_grad_(t.requires_grad) for t in ctx.saved_tensors], True)
+        ctx.inner = None
+        wanted = [i for i, need in enumerate(ctx.needs_input_grad[2:]) if need]
+        used = [(o, g) for o, g in zip(outs, grads) if g is not None]
+        got = torch.autograd.grad([o for o, _ in used], [inputs[i] for i in wanted], [g for _, g in used],
+                                  create_graph=create_graph, allow_unused=True) if used and wanted else ()
+        result = [None] * (len(ctx.needs_input_grad) - 2)
+        for i, g in zip(wanted, got):
+            result[i] = g
+        return (None, None, *result)

@@ -89,6 +89,11 @@ def test_chapter_page_reads_well(site, browser, chapter):
     broken = browser.execute_script(
         "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
     assert broken == []
+    # code fits the column: no horizontal scrollbar on any code cell at a 1280 px window
+    overflow = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main div.cell_input pre'))"
+        ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.split('\\n')[0].slice(0, 60))")
+    assert overflow == [], f"code wider than the column on {chapter}: {overflow}"
     # every figure of a cell output says what it shows (widget frames are switched by the explorer controls)
     mute = browser.execute_script(
         "return Array.from(document.querySelectorAll('main .cell_output img'))"
