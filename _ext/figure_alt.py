@@ -4,7 +4,7 @@
 output's metadata (``{"image/png": {"alt": ...}}``). myst-nb reads alt texts from cell metadata only,
 so this extension finds each image by its content (myst-nb names image files by the SHA-256 of their
 bytes) and sets its ``alt`` from that metadata: on a chapter page from the chapter's own outputs, on
-any other page (the front page pastes figures with ``{glue:figure}``) from those of every notebook of
+any other page (the front page pastes figures with ``{glue:any}`` and ``:doc:``) from those of every notebook of
 the book, glued copies included. Cell metadata still wins where a cell sets ``mystnb: image: alt:``
 itself, so a hand-written description is never overwritten silently: the build warns instead.
 """
@@ -46,8 +46,11 @@ def book_alts(app):
     return found
 
 
-def set_alts(app, doctree):
-    path = Path(app.env.doc2path(app.env.docname))
+def set_alts(app, doctree, docname=None):
+    """On a notebook's page when it is read; on any other page once pasted figures are resolved."""
+    path = Path(app.env.doc2path(docname or app.env.docname))
+    if (path.suffix == ".ipynb") != (docname is None):
+        return
     if path.suffix == ".ipynb":
         alts = output_alts(json.loads(path.read_text(encoding="utf-8")))
     elif any(True for _ in doctree.findall(nodes.image)):
@@ -68,4 +71,6 @@ def set_alts(app, doctree):
 
 def setup(app):
     app.connect("doctree-read", set_alts)
+    # a figure pasted from another page ({glue:any} with :doc:) exists only after the post-transforms
+    app.connect("doctree-resolved", set_alts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,5 +1,5 @@
 """The LSTM layer written the slow way, then made faster one change at a time (the ladder of the book's
-chapter "Making it fast", notebooks/10_making_it_fast.ipynb).
+chapter "Making it fast", notebooks/15_making_it_fast.ipynb).
 
 Each rung computes exactly what ``torch.nn.LSTM`` computes for one layer and one direction from a
 zero state, from torch.nn's weights ``w_ih (4H, I), w_hh (4H, H), b_ih, b_hh (4H,)``, and returns the

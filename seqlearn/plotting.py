@@ -58,7 +58,7 @@ def show(fig, alt, glue=None):
 
     Compute ``alt`` from the numbers the figure plots (as its title should be), so that the
     description stays true when a run changes. Works with any matplotlib backend.
-    glue: also store the figure under this name for other pages of the book (``{glue:figure}`` with
+    glue: also store the figure under this name for other pages of the book (``{glue:any}`` with
     ``:doc:``, as the front page does); the stored copy is not shown. This writes the output format
     of myst-nb's ``glue`` without importing myst-nb, which a Colab runtime does not have.
     """

@@ -184,10 +184,13 @@ def test_ctrl_c_stops_the_benchmark_without_a_traceback(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
     proc = subprocess.Popen([sys.executable, "-m", "seqlearn.bench", "--sizes", "medium", "--out", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)                                  # well inside the first case
+    # Interrupt once the benchmark has printed its first result, so that the signal reaches
+    # seqlearn.bench's own handler (a SIGINT during the interpreter's start-up would kill it, rc -2,
+    # whatever the code does); a sleep of a fixed length raced with start-up on a loaded machine.
+    first = proc.stdout.readline()
+    assert first, f"the benchmark ended before printing a result: {proc.communicate()[1]}"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

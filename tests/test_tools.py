@@ -127,3 +127,48 @@ def test_student_site_sources_hold_every_chapter_without_solutions(tmp_path):
         tags = [t for cell in nbformat.read(path, as_version=4).cells for t in cell.metadata.get("tags", [])]
         assert "solution" not in tags and tags.count("exercise") >= 3, path.name
     assert '(student edition)"' in (tmp_path / "src" / "_config.yml").read_text()
+
+
+def test_the_instructor_guide_times_are_the_computed_ones():
+    """The guide's study times come from tools/study_time.py, one row per chapter in file order."""
+    import study_time
+    text = (ROOT / "book" / "instructor.md").read_text(encoding="utf-8")
+    header = "| chapter | needs | reading and running | with the exercises |"
+    assert header in text
+    rows = text.split(header, 1)[1].strip().splitlines()[1:]      # after the |---| line
+    rows = rows[:len(nbtools.notebooks())]
+    for path, row in zip(nbtools.notebooks(), rows, strict=True):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert tuple(cells[2:4]) == study_time.columns(path), (path.name, row)
+
+
+def test_study_time_counts_prose_code_and_exercises(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("pip install\n", metadata={"tags": ["setup"]}),
+                nbformat.v4.new_markdown_cell("word " * 1500),
+                nbformat.v4.new_code_cell("x = 1\n\n# a comment\n" * 50),
+                nbformat.v4.new_markdown_cell("```{exercise}\n:label: e\nDo it.\n```"),
+                nbformat.v4.new_markdown_cell("````{solution-start} e\n````\nhidden " * 300),
+                nbformat.v4.new_code_cell("y = 2\n" * 500),
+                nbformat.v4.new_markdown_cell("````{solution-end}\n````")]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    import study_time
+    # 1500 words and the exercise's 5, 50 lines of code, 1 exercise; the solution is not reading
+    assert study_time.minutes(path) == pytest.approx((15.05 + 5, 15.05 + 5 + 15))
+    assert study_time.columns(path) == ("about 0.25 hours", "about 0.5 hours")
+    assert study_time.hours(60) == "about 1 hour" and study_time.hours(100) == "about 1.75 hours"
+
+
+def test_the_front_page_chapter_map_follows_the_table_of_contents():
+    """Row n of the intro's chapter map is the n-th numbered chapter of _toc.yml, by its own title."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    numbered = []
+    for part in re.split(r"\n\s*- caption:", toc)[1:]:
+        if re.search(r"^\s*numbered:\s*true", part, re.M):
+            numbered += re.findall(r"file:\s*(notebooks/\S+)", part)
+    titles = [nbformat.read(ROOT / f"{f}.ipynb", as_version=4).cells[0].source.splitlines()[0]
+              .lstrip("# ").strip() for f in numbered]
+    intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| *(\d+) \| ([^|]+?) \|", intro.split("## Chapter map", 1)[1], re.M)
+    assert [(int(n), t) for n, t in rows] == list(enumerate(titles, start=1))

@@ -115,6 +115,21 @@ def test_front_matter_loads_cleanly(site, browser, page):
     assert errors == []
 
 
+def test_front_page_opens_with_figures_that_link_to_their_chapters(site, browser):
+    """The opening figure and the gallery are pasted from the chapters' stored outputs, with their alt texts."""
+    assert load(browser, f"{site}/book/intro.html") == []
+    images = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main img'))"
+        ".map(i => [i.complete && i.naturalWidth > 0, (i.alt || '').trim().length])")
+    assert len(images) >= 7 and all(ok and alt > 20 for ok, alt in images), images
+    cards = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main .sd-card'))"
+        ".map(c => [c.querySelector('a.sd-stretched-link')?.href || '', c.querySelectorAll('img').length])")
+    linked = sorted(re.search(r"notebooks/(\w+)\.html", href).group(1) for href, n in cards if n == 1)
+    assert linked == sorted(Path(c).name for c in CHAPTERS[:6]), cards
+    browser.save_screenshot(str(SHOTS / "front_page.png"))
+
+
 def visible_frame(browser, explorer):
     """The data URL of the image the explorer currently shows."""
     return browser.execute_script(
