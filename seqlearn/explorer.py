@@ -52,16 +52,36 @@ def precomputed_explorer(render, grid, defaults=None, dpi=80):
     Returns a VBox(labelled controls..., stack of images); ``.controls`` lists the controls, ``.frames`` maps each setting tuple to its PNG bytes
     and ``.links`` holds the browser-side links from the controls to the stacks.
     """
+    def leaf(setting):
+        png = figure_png(render(**setting), dpi)
+        return widgets.Image(value=png, format="png"), png
+    return _stacked(leaf, grid, defaults)
+
+
+def precomputed_html_explorer(render, grid, defaults=None):
+    """As ``precomputed_explorer``, for frames of HTML: ``render(**setting)`` returns an HTML string.
+
+    Each frame is an ``ipywidgets.HTML``, so text coloured by a hidden unit (``seqlearn.text.colour``)
+    can be switched without a kernel. ``.frames`` maps each setting tuple to its HTML.
+    """
+    def leaf(setting):
+        fragment = render(**setting)
+        return widgets.HTML(value=fragment), fragment
+    return _stacked(leaf, grid, defaults)
+
+
+def _stacked(leaf, grid, defaults):
+    """Controls, and nested stacks whose leaves are ``leaf(setting) -> (widget, frame)``."""
     names = list(grid)
     defaults = {name: grid[name][0] for name in names} | (defaults or {})
     controls = [_control(name, list(grid[name]), defaults[name]) for name in names]
     frames, links = {}, []
 
     def build(level, chosen):
-        """Nested stacks: level k switches on control k; leaves are images."""
+        """Nested stacks: level k switches on control k; leaves are the frames' widgets."""
         if level == len(names):
-            frames[chosen] = figure_png(render(**dict(zip(names, chosen))), dpi)
-            return widgets.Image(value=frames[chosen], format="png")
+            widget, frames[chosen] = leaf(dict(zip(names, chosen)))
+            return widget
         values = grid[names[level]]
         stack = widgets.Stack([build(level + 1, chosen + (v,)) for v in values],
                               selected_index=values.index(defaults[names[level]]))

@@ -18,7 +18,8 @@ class Listing:
     def __init__(self, obj):
         try:
             lines, _ = inspect.getsourcelines(obj)
-            path = Path(inspect.getsourcefile(obj)).resolve()
+            # the file of the function itself, not of a decorator's wrapper (torch.no_grad)
+            path = Path(inspect.getsourcefile(inspect.unwrap(obj))).resolve()
         except (TypeError, OSError) as e:
             raise TypeError(f"show_source needs a function, class or method written in Python, "
                             f"got {obj!r}") from e

@@ -104,6 +104,13 @@ def test_listing_shows_the_installed_source_with_its_file():
     assert method.name == "Recurrent.backward" and method.source.startswith("def backward(")  # dedented
 
 
+def test_listing_of_a_decorated_function_names_its_own_file():
+    from seqlearn.text import lm
+    listing = Listing(lm.sample)                    # wrapped by @torch.no_grad()
+    assert listing.where == "seqlearn/text/lm.py" and listing.name == "sample"
+    assert "def sample(" in listing.source
+
+
 def test_listing_refuses_what_has_no_python_source():
     with pytest.raises(TypeError, match="function, class or method written in Python"):
         Listing(len)
