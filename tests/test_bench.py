@@ -184,8 +184,12 @@ def test_ctrl_c_stops_the_benchmark_without_a_traceback(tmp_path):
     import signal
     import subprocess
     import sys
+    # A terminal delivers Ctrl-C to a process that has not ignored SIGINT. A test run started in the
+    # background (`cmd &` in a script, some CI runners) inherits SIGINT ignored, and Python then keeps
+    # it ignored: give the child the terminal's default back.
     proc = subprocess.Popen([sys.executable, "-m", "seqlearn.bench", "--sizes", "medium", "--out", str(tmp_path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Interrupt once the benchmark has printed its first result, so that the signal reaches
     # seqlearn.bench's own handler (a SIGINT during the interpreter's start-up would kill it, rc -2,
     # whatever the code does); a sleep of a fixed length raced with start-up on a loaded machine.
