@@ -67,3 +67,15 @@ def test_fit_records_the_largest_gradient_component():
     assert len(hist["grad_max"]) == len(hist["grad_norm"]) == 4
     assert all(0 < m <= n for m, n in zip(hist["grad_max"], hist["grad_norm"]))
     assert hist["clipped"] == [m > 1e-4 for m in hist["grad_max"]]
+
+
+def test_saved_bytes_grows_with_the_graph():
+    from seqlearn.train import saved_bytes
+    w = torch.ones(1000, requires_grad=True)
+    assert saved_bytes(w) == 0
+    h, sizes = w, []
+    for _ in range(3):
+        h = torch.tanh(h * 2)                     # tanh saves its result: 4000 bytes a step
+        sizes.append(saved_bytes(h))
+    assert sizes[1] - sizes[0] == sizes[2] - sizes[1] >= 4000
+    assert saved_bytes(h.detach()) == 0
