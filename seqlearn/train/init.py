@@ -6,7 +6,8 @@ U(-1/sqrt(H), 1/sqrt(H)). ``initialise`` changes that in place, for every layer 
 - ``orthogonal=True``: each gate's (H, H) block of ``weight_hh`` becomes a random orthogonal
   matrix (all singular values 1, so a linear recurrence keeps the norm of its state);
 - ``forget_bias=b`` (LSTM only): the forget gate's biases, rows H:2H in torch's order i, f, g, o,
-  are set so that b_if + b_hf = b (b_if = b, b_hf = 0), a forget gate near sigma(b) at the start.
+  are set so that b_if + b_hf = b (b_if = 0, b_hf = b, by ``seqlearn.memory.set_forget_bias``),
+  a forget gate near sigma(b) at the start.
 """
 import torch
 from torch import nn
@@ -33,8 +34,7 @@ def initialise(core, *, orthogonal=False, forget_bias=None, generator=None):
                     block = torch.empty(H, p.shape[1], dtype=torch.float64)
                     nn.init.orthogonal_(block, **({"generator": generator} if generator else {}))
                     p[k * H:(k + 1) * H] = block.to(p.dtype)
-            if forget_bias is not None and name.startswith("bias_ih"):
-                p[H:2 * H] = forget_bias           # b_if
-            if forget_bias is not None and name.startswith("bias_hh"):
-                p[H:2 * H] = 0.0                   # b_hf
+    if forget_bias is not None:                    # b_if = 0, b_hf = forget_bias
+        from ..memory import set_forget_bias       # chapter 4's, one source of truth
+        set_forget_bias(core, forget_bias)
     return core
