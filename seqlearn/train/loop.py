@@ -74,7 +74,8 @@ def fit(model, loss_fn, x, y, *, epochs, batch_size=None, lr=1e-2, clip=None, va
     - progress: a progress bar over the epochs (``tqdm.auto``); callback(epoch, history) runs after
       every epoch (a live plot, say), and ``callback.close()`` at the end if it has one.
 
-    Returns a dict: per-epoch 'train' and 'val' loss and 'lr', per-step 'grad_norm' and 'clipped',
+    Returns a dict: per-epoch 'train' and 'val' loss and 'lr', per-step 'grad_norm', 'grad_max'
+    (the largest |component| of the gradient, before clipping) and 'clipped',
     'best_epoch' (1-based; the last epoch unless validation chose one) and 'epochs' (run).
     """
     if (keep_best or patience or checkpoint) and val is None:
@@ -85,7 +86,8 @@ def fit(model, loss_fn, x, y, *, epochs, batch_size=None, lr=1e-2, clip=None, va
     sched = scheduler(opt) if scheduler else None
     lengths = None if lengths is None else as_lengths(lengths)
     val_lengths = None if val is None or len(val) < 3 else as_lengths(val[2])
-    history = {"train": [], "val": [], "lr": [], "grad_norm": [], "clipped": [], "best_epoch": epochs}
+    history = {"train": [], "val": [], "lr": [], "grad_norm": [], "grad_max": [], "clipped": [],
+               "best_epoch": epochs}
     stopper, best_state, n = EarlyStopping(patience), None, x.shape[0]
     epoch_bar = progress_bar(range(1, epochs + 1), desc="epochs") if progress else range(1, epochs + 1)
     for epoch in epoch_bar:
@@ -98,11 +100,12 @@ def fit(model, loss_fn, x, y, *, epochs, batch_size=None, lr=1e-2, clip=None, va
             opt.zero_grad()
             loss = loss_fn(*_call(model, x, y, lengths, idx))
             loss.backward()
+            big = max(float(p.grad.abs().max()) for p in model.parameters() if p.grad is not None)
             norm = nn.utils.clip_grad_norm_(model.parameters(), clip if clip else float("inf"))
             if clip_value is not None:
-                big = max(float(p.grad.abs().max()) for p in model.parameters() if p.grad is not None)
                 nn.utils.clip_grad_value_(model.parameters(), clip_value)
             history["grad_norm"].append(float(norm))
+            history["grad_max"].append(big)
             history["clipped"].append(bool(clip and norm > clip) or bool(clip_value and big > clip_value))
             opt.step()
             total += loss.item() * len(idx)
