@@ -5,8 +5,8 @@ state; counting the graph's nodes shows it grow chunk after chunk.
 """
 
 
-def graph_nodes(tensor):
-    """The number of distinct autograd nodes reachable from ``tensor.grad_fn`` (0 for a leaf)."""
+def _nodes(tensor):
+    """Every distinct autograd node reachable from ``tensor.grad_fn``, each once (none for a leaf)."""
     seen, todo = set(), [tensor.grad_fn]
     while todo:
         node = todo.pop()
@@ -14,7 +14,12 @@ def graph_nodes(tensor):
             continue
         seen.add(node)
         todo.extend(nxt for nxt, _ in node.next_functions)
-    return len(seen)
+        yield node
+
+
+def graph_nodes(tensor):
+    """The number of distinct autograd nodes reachable from ``tensor.grad_fn`` (0 for a leaf)."""
+    return sum(1 for _ in _nodes(tensor))
 
 
 def saved_bytes(tensor):
@@ -23,13 +28,8 @@ def saved_bytes(tensor):
     Each saved tensor counts once (by storage), however many nodes hold it; parameters count too.
     Call it before ``backward()`` frees the graph (or after ``backward(retain_graph=True)``).
     """
-    seen, storages, todo, total = set(), set(), [tensor.grad_fn], 0
-    while todo:
-        node = todo.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        todo.extend(nxt for nxt, _ in node.next_functions)
+    storages, total = set(), 0
+    for node in _nodes(tensor):
         for name in dir(node):
             if not name.startswith("_saved_"):
                 continue
