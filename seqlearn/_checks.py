@@ -9,7 +9,7 @@ from ours, the message ends with them, ``(torch.nn: ...)``, so a search for torc
 import numbers
 
 # cell options and their defaults (left out of a model's repr when unchanged)
-OPTION_DEFAULTS = {"nonlinearity": "tanh", "reset_after": True}
+OPTION_DEFAULTS = {"nonlinearity": "tanh", "reset_after": True, "variant": "vanilla"}
 
 
 class InputError(ValueError, RuntimeError):

@@ -88,6 +88,33 @@ def adding_problem(n, length, rng):
     return x, values[np.arange(n), first] + values[np.arange(n), second]
 
 
+def copy_task(n, delay, rng, symbols=8, length=10):
+    """The copy task (Hochreiter & Schmidhuber 1997; the setting of Arjovsky et al. 2016 is 8 symbols, 10 of them).
+
+    A sequence of ``length`` symbols drawn from ``symbols`` categories (ids 0 .. symbols-1), then
+    ``delay`` steps of blank (id ``symbols``) of which the last is the delimiter (id ``symbols + 1``),
+    then ``length`` blanks during which the symbols are to be given back, in order. The target is
+    blank at every step but the last ``length``. Returns x and y, (N, delay + 2 * length) int64.
+    A memoryless model that outputs blank, then guesses uniformly, scores the cross-entropy
+    ``copy_baseline(delay, symbols, length)`` nats per step.
+    """
+    if delay < 1 or length < 1 or symbols < 2:
+        raise ValueError(f"need delay >= 1, length >= 1 and symbols >= 2; got delay={delay}, "
+                         f"length={length}, symbols={symbols}")
+    seq = rng.integers(0, symbols, size=(n, length))
+    x = np.full((n, delay + 2 * length), symbols, dtype=np.int64)
+    x[:, :length] = seq
+    x[:, length + delay - 1] = symbols + 1
+    y = np.full_like(x, symbols)
+    y[:, -length:] = seq
+    return x, y
+
+
+def copy_baseline(delay, symbols=8, length=10):
+    """The memoryless cross-entropy of the copy task, length·log(symbols) / (delay + 2·length) nats per step."""
+    return length * np.log(symbols) / (delay + 2 * length)
+
+
 def remember_first(n, length, rng):
     """Remember one bit over ``length`` steps: a minimal long-range dependency.
 

@@ -93,3 +93,17 @@ def test_remember_first_asks_for_the_marked_first_bit():
     assert 0.3 < y.mean() < 0.7
     with pytest.raises(ValueError, match="at least 1, got 0"):
         data.remember_first(3, 0, np.random.default_rng(0))
+
+
+def test_copy_task_asks_for_the_first_symbols_after_the_delimiter():
+    x, y = data.copy_task(30, 6, np.random.default_rng(0), symbols=4, length=3)
+    assert x.shape == y.shape == (30, 12) and x.dtype == np.int64
+    assert (y[:, -3:] == x[:, :3]).all() and (x[:, :3] < 4).all()
+    assert (x[:, 8] == 5).all()                                # the delimiter ends the delay
+    assert (np.delete(x, [0, 1, 2, 8], axis=1) == 4).all()    # blanks everywhere else
+    assert (y[:, :-3] == 4).all()
+    # the memoryless model: blank for sure, then uniform over the symbols
+    assert np.isclose(data.copy_baseline(6, 4, 3), 3 * np.log(4) / 12)
+    assert np.isclose(data.copy_baseline(100), 10 * np.log(8) / 120)
+    with pytest.raises(ValueError, match="need delay >= 1"):
+        data.copy_task(3, 0, np.random.default_rng(0))

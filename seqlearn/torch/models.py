@@ -5,7 +5,7 @@
 from .. import _checks
 from .gru import gru_step
 from .layers import Recurrent
-from .lstm import lstm_step
+from .lstm import lstm_step, unused_rows
 from .rnn import rnn_step
 
 
@@ -26,13 +26,22 @@ class LSTM(Recurrent):
     """LSTM written from its gate equations, gate order i, f, g, o (mirrors torch.nn.LSTM).
 
     ``proj_size=R > 0`` adds torch's projection (Sak et al. 2014): h_t = (o ⊙ tanh(c_t)) W_hr^T, R features.
+    ``variant`` (not a torch.nn option): "vanilla" (default), or one of Greff et al.'s (2017) ablations
+    "NIG", "NFG", "NOG", "NOAF", "CIFG" (``seqlearn.torch.lstm``).
     """
     step, gates, num_state, additive = staticmethod(lstm_step), 4, 2, True
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
+                 bidirectional=False, proj_size=0, device=None, dtype=None, *, variant="vanilla"):
+        unused_rows(variant, 1)                   # checks the name
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, device, dtype)
+                         bidirectional, proj_size, device, dtype, variant=variant)
+
+    def unused_parameters(self):
+        """How many parameters the variant never reads (0 for "vanilla"): its dropped gate's rows."""
+        rows = len(unused_rows(self.options["variant"], self.hidden_size))
+        return sum(rows * (p.shape[1] if p.dim() == 2 else 1)
+                   for name, p in self.named_parameters() if not name.startswith("weight_hr"))
 
 
 class GRU(Recurrent):
