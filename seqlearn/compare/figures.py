@@ -29,7 +29,7 @@ def _reach_text(result):
 
 def solved_by_length(adding, copy):
     """Two panels: the share of runs solved against the length, with 95 % Wilson intervals."""
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True, layout="constrained")
     for ax, result, name, word in [(axes[0], adding, "adding problem", "length T"),
                                    (axes[1], copy, "copy task", "delay T")]:
         lengths = sorted({r["length"] for r in result["runs"]})
@@ -44,12 +44,13 @@ def solved_by_length(adding, copy):
             ax.errorbar(x, rates, yerr=[lo, hi], marker="o", capsize=3, color=COLOURS[cell], label=cell)
         ax.set_xticks(range(len(lengths)), [str(n) for n in lengths])
         ax.set_xlabel(word)
-        ax.set_title(f"{name}: longest solved by most runs\n{_reach_text(result)}", fontsize=9)
+        ax.set_title(f"{name}, solved by most runs up to:\n{_reach_text(result)}", fontsize=9)
     axes[0].set_ylabel(f"runs solved (of {adding['seeds']})")
     axes[0].set_ylim(-0.05, 1.05)
-    axes[1].legend(fontsize=8, loc="center right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(CELLS), fontsize=9)
     title = "Where each cell stops learning at a fixed budget of steps"
-    fig.suptitle(title)
+    fig.suptitle(title, fontsize=11)
     alt = (f"Share of {adding['seeds']} runs solved against the length, per cell, with 95 % intervals. "
            f"Adding problem, longest length solved by most runs: {_reach_text(adding)}. "
            f"Copy task: {_reach_text(copy)}.")
@@ -76,7 +77,7 @@ def test_scores(result, ylabel, baselines=(), lower_is_better=True):
     if baselines:
         ax.legend(fontsize=8)
     n = result["seeds"]
-    title = (f"Best mean: {best}; runs better than {baselines[0]}: " +
+    title = (f"Runs that beat {baselines[0]} on the test set: " +
              ", ".join(f"{c} {better[c]}/{n}" for c in CELLS)) if baselines else f"Best mean: {best}"
     ax.set_title(title, fontsize=10)
     alt = (f"Test {ylabel} of each of {n} runs per cell, with the mean as a bar: " +
@@ -94,6 +95,7 @@ def confusion(result, languages, cell):
     i, j = np.unravel_index(off.argmax(), off.shape)
     fig, ax = plt.subplots(figsize=(6, 5))
     im = ax.imshow(R, cmap="Blues", vmin=0, vmax=1)
+    ax.grid(False)
     ax.set_xticks(range(len(languages)), languages, rotation=60, ha="right")
     ax.set_yticks(range(len(languages)), languages)
     ax.set_xlabel("predicted language")
@@ -117,28 +119,33 @@ def ablation_grid(result, limit=None):
     bad = {(r["variant"], r["lr"]) for r in diverged(result["grid"], limit)}
     fig, ax = plt.subplots(figsize=(7, 3.8))
     spans = {}
+    finite = [r["test"] for r in result["grid"] if (r["variant"], r["lr"]) not in bad]
+    top = max(finite) + 0.25                      # diverged rates are marked x on this line
     for (variant,), rs in group(result["grid"], "variant").items():
         lrs = sorted({r["lr"] for r in rs})
         ok = [lr for lr in lrs if (variant, lr) not in bad]
         means = [np.mean([r["test"] for r in rs if r["lr"] == lr]) for lr in ok]
-        spans[variant] = (max(means) - min(means), ok[int(np.argmin(means))])
-        ax.plot(ok, means, "o-", color=VARIANT_COLOURS[variant], label=variant)
-        for lr in lrs:
-            if (variant, lr) in bad:
-                ax.plot([lr], [limit], "x", ms=9, mew=2, color=VARIANT_COLOURS[variant])
-    if bad:
-        ax.axhline(limit, color="#888888", lw=0.8, ls=":")
-        ax.text(0.01, 0.97, f"x: diverged (worse than uniform, {limit:.2f} bits)", transform=ax.transAxes,
-                fontsize=8, va="top")
+        if ok:
+            spans[variant] = (max(means) - min(means), ok[int(np.argmin(means))])
+        if ok:
+            ax.plot(ok, means, "o-", color=VARIANT_COLOURS[variant], label=variant)
+        gone = [lr for lr in lrs if (variant, lr) in bad]
+        if gone:
+            ax.plot(gone, [top] * len(gone), "x", ms=9, mew=2, color=VARIANT_COLOURS[variant],
+                    label=f"{variant}: diverged (> {limit:.2f} bits)")
+    ax.set_ylim(top=top + 0.15)
     ax.set_xscale("log")
+    ax.set_xticks(sorted({r["lr"] for r in result["grid"]}), [f"{lr:g}" for lr in sorted({r["lr"] for r in result["grid"]})])
     ax.set_xlabel("Adam's learning rate")
     ax.set_ylabel("test bits per character")
     ax.legend(fontsize=8, ncol=2)
     best_lr = {v: s[1] for v, s in spans.items()}
     at = {v: np.mean([r["test"] for r in result["grid"] if r["variant"] == v and r["lr"] == best_lr[v]])
           for v in spans}
-    title = (f"The rate moves vanilla by {spans['vanilla'][0]:.2f} bpc; at each best rate the "
-             f"variants span {max(at.values()) - min(at.values()):.2f}")
+    worst = max(at, key=at.get)
+    title = (f"The rate moves vanilla by {spans['vanilla'][0]:.2f} bpc; at their best rates the others "
+             f"are {min(at.values()) - at['vanilla']:+.2f} ({min(at, key=at.get)}) to "
+             f"{at[worst] - at['vanilla']:+.2f} ({worst})")
     ax.set_title(title, fontsize=10)
     alt = ("Test bits per character against the learning rate for the vanilla LSTM and five ablations: " +
            "; ".join(f"{v} best {at[v]:.3f} at {best_lr[v]:g}, range over rates {spans[v][0]:.3f}"

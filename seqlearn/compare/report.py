@@ -19,12 +19,13 @@ def _cell_info(result):
 
 
 def synthetic_table(result):
-    """Cells x lengths: runs solved (with a 95 % interval) and the median test loss."""
+    """Cells x lengths: runs solved and the median test loss; under it, the 95 % Wilson interval of each
+    count of runs solved that the table shows."""
     lengths = sorted({r["length"] for r in result["runs"]})
     word = "T" if result["group"] == "adding" else "delay"
     head = ["cell", "H", "parameters", "learning rate"] + [f"{word} = {n}" for n in lengths] + ["CPU s per 100 steps"]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "--:|" * (len(head) - 1)]
-    info = _cell_info(result)
+    info, counts = _cell_info(result), set()
     for cell in CELLS:
         mine = [r for r in result["runs"] if r["cell"] == cell]
         if not mine:
@@ -34,11 +35,12 @@ def synthetic_table(result):
         for length in lengths:
             rs = [r for r in mine if r["length"] == length]
             k = sum(r["solved"] for r in rs)
-            lo, hi = wilson(k, len(rs))
-            cols.append(f"{k}/{len(rs)} [{lo:.2f}, {hi:.2f}]; {np.median([r['test'] for r in rs]):.3g}")
+            counts.add((k, len(rs)))
+            cols.append(f"{k}/{len(rs)}; {np.median([r['test'] for r in rs]):.3g}")
         per100 = 100 * np.mean([r["cpu_s"] / r["steps"] for r in mine])
         lines.append(f"| {cell} | {H} | {n:,} | {lr:g} | " + " | ".join(cols) + f" | {per100:.2f} |")
-    return "\n".join(lines)
+    intervals = ", ".join(f"{k}/{n} [{wilson(k, n)[0]:.2f}, {wilson(k, n)[1]:.2f}]" for k, n in sorted(counts))
+    return "\n".join(lines) + f"\n\nRuns solved; median test loss. 95 % Wilson intervals of the success rate: {intervals}."
 
 
 def real_table(result, digits=1):
@@ -94,17 +96,24 @@ def diverged(runs, limit=None):
             or max(r["val"], r["test"]) > limit]
 
 
+def kept_runs(grid, limit=None):
+    """(the runs of the grid to analyse, the set of (variant, rate) left out): every run of a variant
+    and rate at which any run diverged is left out, so each level keeps a balanced set of runs."""
+    bad = {(r["variant"], r["lr"]) for r in diverged(grid, limit)}
+    return [r for r in grid if (r["variant"], r["lr"]) not in bad], bad
+
+
 def shares_table(result, limit=None):
     """How much of the variance of test bpc over the grid the variant and the learning rate explain.
 
     Diverged runs (``diverged``) are left out, and so is every other run of their variant and rate,
     so each factor's levels keep a balanced set of runs; the table says how many went.
     """
-    bad = {(r["variant"], r["lr"]) for r in diverged(result["grid"], limit)}
-    kept = [r for r in result["grid"] if (r["variant"], r["lr"]) not in bad]
-    lines = ["| grid | runs | variant | learning rate | rest (together, and seeds) |", "|---|--:|--:|--:|--:|"]
-    for label, rs in [("all six variants", kept),
-                      ("without NFG and NOAF", [r for r in kept if r["variant"] not in ("NFG", "NOAF")])]:
+    kept, bad = kept_runs(result["grid"], limit)
+    lines = ["| runs of the grid | runs | variant | learning rate | rest (together, and seeds) |",
+             "|---|--:|--:|--:|--:|"]
+    for label, rs in [("every variant and rate that did not diverge", kept),
+                      ("the same without NFG and NOAF", [r for r in kept if r["variant"] not in ("NFG", "NOAF")])]:
         s = variance_shares(rs, ["variant", "lr"])
         lines.append(f"| {label} | {len(rs)} | {s['variant']:.0%} | {s['lr']:.0%} | {s['rest']:.0%} |")
     left = ", ".join(f"{v} at {lr:g}" for v, lr in sorted(bad))
@@ -176,8 +185,6 @@ def write_report(folder):
             table = {"adding": synthetic_table, "copy": synthetic_table, "ablation": ablation_table}.get(
                 name, lambda r: real_table(r, 1 if r["group"] == "sunspots" else 3))(result)
         parts += [f"## {titles[name]}\n", _header(result) + "\n", table + "\n"]
-        if name in ("adding", "copy"):
-            parts.append("Each length: runs solved [Wilson 95 % interval]; median test loss.\n")
         if name == "ablation":
             parts += ["Share of the variance of test bpc over the grid of variants x learning rates:\n",
                       shares_table(result) + "\n"]
