@@ -164,8 +164,9 @@ def write_report(folder):
     parts = ["# Which cell, when? The committed comparison study\n",
              "Written by `python -m seqlearn.compare.study --report` on "
              f"{datetime.date.today().isoformat()} from the JSON files beside it. "
-             "Each group: the learning rate chosen per cell on validation with seed 0, then every seed at "
-             "that rate, test set read once per run.\n"]
+             "Each group: the learning rate chosen per cell on validation with seed 0 from the rates in its "
+             "JSON (`lrs`), then every seed at that rate, test set read once per run; the ablation chose "
+             "each variant's rate on a grid of rates and two seeds (its JSON, `grid`).\n"]
     titles = {"adding": "Adding problem (test MSE; memoryless 1/6; solved below 0.0167)",
               "copy": "Copy task, 5 symbols of 4 (test cross-entropy; solved below 10 % of the memoryless score)",
               "sunspots": "Sunspot forecasting (MSE in sunspots squared, test years 1950-2008)",
