@@ -30,10 +30,8 @@ def unused_rows(variant, hidden_size):
     return range(0) if block is None else range(block * hidden_size, (block + 1) * hidden_size)
 
 
-def lstm_step(gi, state, weight_hh, bias_hh=None, variant="vanilla"):
+def lstm_step(gi, state, weight_hh, bias_hh=None):
     """One step. gi (B, 4H) is x_t W_ih^T + b_ih, state = (h, c), each (B, H); returns (h_new, c_new)."""
-    if variant != "vanilla":
-        return _variant_step(gi, state, weight_hh, bias_hh, variant)
     h, c = state
     a = gi + nnf.linear(h, weight_hh, bias_hh)    # (B, 4H)  pre-activations of i, f, g, o
     a_i, a_f, a_g, a_o = a.chunk(4, dim=1)
@@ -44,6 +42,13 @@ def lstm_step(gi, state, weight_hh, bias_hh=None, variant="vanilla"):
     c_new = f * c + i * g                         # c_t = f ⊙ c_{t-1} + i ⊙ g
     h_new = o * torch.tanh(c_new)                 # h_t = o ⊙ tanh(c_t)
     return h_new, c_new
+
+
+def step(gi, state, weight_hh, bias_hh=None, variant="vanilla"):
+    """The step ``LSTM`` runs: ``lstm_step`` for "vanilla", else the variant's."""
+    if variant == "vanilla":
+        return lstm_step(gi, state, weight_hh, bias_hh)
+    return _variant_step(gi, state, weight_hh, bias_hh, variant)
 
 
 def _variant_step(gi, state, weight_hh, bias_hh, variant):

@@ -5,7 +5,8 @@
 from .. import _checks
 from .gru import gru_step
 from .layers import Recurrent
-from .lstm import lstm_step, unused_rows
+from .lstm import step as lstm_variant_step
+from .lstm import unused_rows
 from .rnn import rnn_step
 
 
@@ -29,7 +30,7 @@ class LSTM(Recurrent):
     ``variant`` (not a torch.nn option): "vanilla" (default), or one of Greff et al.'s (2017) ablations
     "NIG", "NFG", "NOG", "NOAF", "CIFG" (``seqlearn.torch.lstm``).
     """
-    step, gates, num_state, additive = staticmethod(lstm_step), 4, 2, True
+    step, gates, num_state, additive = staticmethod(lstm_variant_step), 4, 2, True
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None, *, variant="vanilla"):
