@@ -102,11 +102,16 @@ def sunspots(cell, seed, *, lr, budget, epochs=150, batch=16, device=None):
     Returns validation and test MSE in the series' own units (sunspots squared), 'hidden', 'params', 'cpu_s'.
     """
     split = data.sunspot_split()
-    as_t = lambda a: torch.tensor(a, dtype=torch.float32, device=device)      # noqa: E731
+
+    def as_t(a):
+        return torch.tensor(a, dtype=torch.float32, device=device)
+
+    def mse(out, y):
+        return nnf.mse_loss(out.squeeze(-1), y)
+
     (xtr, ytr, _), (xva, yva, _), (xte, yte, _) = split.train, split.val, split.test
     torch.manual_seed(seed)
     model, hidden = build(cell, 1, 1, budget, device=device)
-    mse = lambda out, y: nnf.mse_loss(out.squeeze(-1), y)                      # noqa: E731
     start = time.process_time()
     hist = fit(model, mse, as_t(xtr), as_t(ytr), epochs=epochs, batch_size=batch, lr=lr,
                val=(as_t(xva), as_t(yva)), keep_best=True,
@@ -183,10 +188,10 @@ def char_lm(variant, seed, *, lr, hidden, text, epochs=3, batch=32, k=32, clip=1
     data_ = torch.as_tensor(lm.batchify(train, batch), device=device)
     hist = lm.train_tbptt(model, data_, k=k, lr=lr, epochs=epochs, clip=clip, val=val, keep_best=True)
     test_bpc = lm.bits(lm.evaluate(model, test, batch=16))
+    finite = [v for v in hist["val_bpc"] if not math.isnan(v)]
     return {"task": "char_lm", "cell": "LSTM", "variant": variant, "seed": seed, "lr": lr,
             "hidden": hidden, "params": sum(p.numel() for p in model.parameters()),
-            "unused": core.unused_parameters(), "val": min(v for v in hist["val_bpc"] if not math.isnan(v))
-            if not all(math.isnan(v) for v in hist["val_bpc"]) else math.nan,
+            "unused": core.unused_parameters(), "val": min(finite) if finite else math.nan,
             "val_curve": hist["val_bpc"], "test": test_bpc, "best_epoch": hist["best_epoch"],
             "cpu_s": float(sum(hist["cpu_seconds"]))}
 

@@ -114,8 +114,8 @@ def baselines(task, text=None):
         split = sunspot_split()
         (xtr, ytr, _), (xva, yva, _), (xte, yte, _) = split.train, split.val, split.test
         ar, _ = AR.select(xtr, ytr, xva, yva, range(1, 21))
-        s2 = split.std ** 2
-        mse = lambda p, y: float(np.mean((p - y) ** 2)) * s2                    # noqa: E731
+        def mse(p, y):                                                      # in sunspots squared
+            return float(np.mean((p - y) ** 2)) * split.std ** 2
         return {"persistence": {"val": mse(persistence(xva), yva), "test": mse(persistence(xte), yte)},
                 f"AR({ar.p})": {"val": mse(ar.predict(xva), yva), "test": mse(ar.predict(xte), yte)}}
     if task == "names":
@@ -158,8 +158,10 @@ def ablation(cfg, seeds, log=print):
     """Greff et al.'s variants on a character LM: a grid of rates with ``grid_seeds`` seeds, then all
     seeds at each variant's rate that did best on mean validation bits per character."""
     text = R.lm_text(cfg["chars"])
-    run = lambda variant, seed, lr: R.char_lm(variant, seed, lr=lr, hidden=cfg["hidden"], text=text,  # noqa: E731
-                                              epochs=cfg["epochs"])
+
+    def run(variant, seed, lr):
+        return R.char_lm(variant, seed, lr=lr, hidden=cfg["hidden"], text=text, epochs=cfg["epochs"])
+
     grid = []
     for variant in VARIANTS:
         for lr in cfg["lrs"]:
