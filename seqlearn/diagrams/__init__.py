@@ -8,13 +8,16 @@ alt text. One module per family of pictures, all built from the primitives of ``
 - ``gru``: one GRU step with its two gates, the candidate and the blend (chapter 5);
 - ``batching``: a padded batch and its PackedSequence (chapter 7), the graph of truncated BPTT
   with and without ``detach`` (chapter 8);
-- ``lm``: truncated BPTT over a text stream read as B columns, the state carried between chunks.
+- ``lm``: truncated BPTT over a text stream read as B columns, the state carried between chunks;
+- ``seq2seq``: an encoder-decoder unrolled, its bottleneck and teacher forcing (chapter 12), and
+  one decoder step with attention over the encoder's states, padding masked (chapter 13).
 """
 from .batching import packed_sequence, padded_batch, tbptt_graph
 from .gru import gru_cell
 from .lm import tbptt_stream
 from .lstm import lstm_cell
 from .rnn import task_shapes, unrolled_rnn
+from .seq2seq import attention_step, encoder_decoder
 
 __all__ = ["unrolled_rnn", "task_shapes", "lstm_cell", "gru_cell", "padded_batch", "packed_sequence",
-           "tbptt_graph", "tbptt_stream"]
+           "tbptt_graph", "tbptt_stream", "encoder_decoder", "attention_step"]
