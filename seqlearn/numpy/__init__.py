@@ -6,8 +6,13 @@ of one time step, and ``cell_forward`` / ``cell_backward`` run one step from the
 ``Linear`` and ``cross_entropy`` are the readout and the loss, with their backward passes.
 ``LSTM(..., proj_size=R)`` projects the state as torch.nn.LSTM does (``lstm_proj_step``). Bad input
 raises ``InputError``, a ValueError and a RuntimeError, as in seqlearn.torch.
+``attention`` holds additive, dot and general attention with padding masks and their backward passes
+(``*_attention`` and ``*_attention_backward``), the twins of ``seqlearn.torch.attention``.
 """
 from .._checks import InputError
+from .attention import (additive_attention, additive_attention_backward, dot_attention,
+                        dot_attention_backward, general_attention, general_attention_backward,
+                        masked_softmax, masked_softmax_backward)
 from .cells import cell_backward, cell_forward
 from .gru import gru_step, gru_step_backward
 from .layers import Recurrent
@@ -20,4 +25,6 @@ from .rnn import rnn_step, rnn_step_backward
 __all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "Linear", "cross_entropy", "log_softmax",
            "cell_forward", "cell_backward", "sigmoid",
            "rnn_step", "rnn_step_backward", "lstm_step", "lstm_step_backward",
-           "lstm_proj_step", "lstm_proj_step_backward", "gru_step", "gru_step_backward"]
+           "lstm_proj_step", "lstm_proj_step_backward", "gru_step", "gru_step_backward",
+           "dot_attention", "dot_attention_backward", "general_attention", "general_attention_backward",
+           "additive_attention", "additive_attention_backward", "masked_softmax", "masked_softmax_backward"]

@@ -3,6 +3,10 @@
 ``RNN``, ``LSTM`` and ``GRU`` take torch.nn's constructor arguments, carry its parameter names and
 return what it returns, so ``load_state_dict`` works both ways with ``torch.nn.RNN/LSTM/GRU``.
 
+``AdditiveAttention``, ``DotAttention`` and ``GeneralAttention`` (``attention``) are the attention of
+Bahdanau et al. and Luong et al. with padding masks; the scaled dot and Luong's scores equal
+``torch.nn.functional.scaled_dot_product_attention``.
+
 Coverage of torch.nn (details and tests: README, "Coverage of torch.nn"):
 
 - covered: the constructor with torch.nn's checks (same exception types, its words in the messages),
@@ -18,10 +22,12 @@ Coverage of torch.nn (details and tests: README, "Coverage of torch.nn"):
   ``torch.load(..., weights_only=False)``, as torch.nn's own. ``bidirectional`` must be a bool.
 """
 from .._checks import InputError
+from .attention import AdditiveAttention, DotAttention, GeneralAttention, lengths_to_mask, masked_softmax
 from .gru import gru_step
 from .layers import Recurrent
 from .lstm import lstm_step
 from .models import GRU, LSTM, RNN
 from .rnn import rnn_step
 
-__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "rnn_step", "lstm_step", "gru_step"]
+__all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "rnn_step", "lstm_step", "gru_step",
+           "AdditiveAttention", "DotAttention", "GeneralAttention", "lengths_to_mask", "masked_softmax"]
