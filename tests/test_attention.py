@@ -5,13 +5,8 @@ import torch
 import torch.nn.functional as nnf
 
 from seqlearn._checks import InputError
-from seqlearn.torch.attention import (
-    AdditiveAttention,
-    DotAttention,
-    GeneralAttention,
-    lengths_to_mask,
-    masked_softmax,
-)
+from seqlearn.batching import lengths_mask
+from seqlearn.torch.attention import AdditiveAttention, DotAttention, GeneralAttention, masked_softmax
 
 B, T, S, DQ, DK, DV, A = 4, 3, 6, 5, 7, 2, 8
 LENGTHS = [6, 1, 4, 3]                      # a full row, a single real token and two padded ones
@@ -36,29 +31,8 @@ def sdpa(q, k, v, mask, **kw):
     return nnf.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None, :], **kw)
 
 
-def test_lengths_to_mask_matches_a_manual_mask():
-    manual = torch.zeros(B, 8, dtype=torch.bool)
-    for b, n in enumerate(LENGTHS):
-        for j in range(n):
-            manual[b, j] = True
-    assert torch.equal(lengths_to_mask(LENGTHS, max_len=8), manual)
-    assert torch.equal(lengths_to_mask(torch.tensor(LENGTHS)), manual[:, :6])
-    assert lengths_to_mask(LENGTHS).dtype == torch.bool and lengths_to_mask([]).shape == (0, 0)
-
-
-@pytest.mark.parametrize("lengths, kw, match", [
-    ([2.0, 1.0], {}, r"1-D integers \(B,\), got 1-D torch.float32"),
-    ([[2, 1]], {}, r"1-D integers \(B,\), got 2-D torch.int64 of shape \(1, 2\)"),
-    ([2, 0], {}, r"lengths must lie in \[1, 2\].*got \[0\]"),
-    ([2, 5], {"max_len": 4}, r"lengths must lie in \[1, 4\].*got \[5\]"),
-])
-def test_lengths_to_mask_refuses_bad_lengths(lengths, kw, match):
-    with pytest.raises(InputError, match=match):
-        lengths_to_mask(lengths, **kw)
-
-
 def test_dot_attention_is_torchs_scaled_dot_product_attention():
-    q, k, v, mask = rand(B, T, DK), rand(B, S, DK), rand(B, S, DV), lengths_to_mask(LENGTHS)
+    q, k, v, mask = rand(B, T, DK), rand(B, S, DK), rand(B, S, DV), lengths_mask(LENGTHS)
     for scaled, kw in ((True, {}), (False, {"scale": 1.0})):
         context, weights = DotAttention(scaled)(q, k, mask, v)
         torch.testing.assert_close(context, sdpa(q, k, v, mask, **kw), **TIGHT)
@@ -69,7 +43,7 @@ def test_dot_attention_is_torchs_scaled_dot_product_attention():
 
 
 def test_general_attention_is_dot_attention_after_W_a():
-    q, k, v, mask = rand(B, T, DQ), rand(B, S, DK), rand(B, S, DV), lengths_to_mask(LENGTHS)
+    q, k, v, mask = rand(B, T, DQ), rand(B, S, DK), rand(B, S, DV), lengths_mask(LENGTHS)
     att = GeneralAttention(DQ, DK, dtype=torch.float64)
     W_a = att.proj.weight                                                # (DQ, DK)
     context, _ = att(q, k, mask, v)
@@ -96,7 +70,7 @@ def additive_loop(att, q, k, v, lengths):
 
 def test_additive_attention_matches_a_loop_over_the_equation():
     att = AdditiveAttention(DQ, DK, A, dtype=torch.float64)
-    q, k, v, mask = rand(B, T, DQ), rand(B, S, DK), rand(B, S, DV), lengths_to_mask(LENGTHS)
+    q, k, v, mask = rand(B, T, DQ), rand(B, S, DK), rand(B, S, DV), lengths_mask(LENGTHS)
     context, weights = att(q, k, mask, v)                                # (B, T, DV), (B, T, S)
     for t in range(T):
         ref_context, ref_weights = additive_loop(att, q[:, t], k, v, LENGTHS)
@@ -107,7 +81,7 @@ def test_additive_attention_matches_a_loop_over_the_equation():
 @pytest.mark.parametrize("kind", KINDS)
 def test_one_query_is_the_T_1_case_and_values_default_to_keys(kind):
     att, dq, dk = make(kind)
-    q, k, mask = rand(B, dq), rand(B, S, dk), lengths_to_mask(LENGTHS)
+    q, k, mask = rand(B, dq), rand(B, S, dk), lengths_mask(LENGTHS)
     context, weights = att(q, k, mask)
     assert context.shape == (B, dk) and weights.shape == (B, S)
     context_1, weights_1 = att(q[:, None], k, mask, values=k)
@@ -120,7 +94,7 @@ def test_one_query_is_the_T_1_case_and_values_default_to_keys(kind):
 def test_weights_sum_to_one_and_are_exactly_zero_at_padding(kind, many):
     att, dq, dk = make(kind)
     lengths = torch.randint(1, S + 1, (16,))
-    mask = lengths_to_mask(lengths, max_len=S)
+    mask = lengths_mask(lengths, total_length=S)
     q = rand(16, T, dq) if many else rand(16, dq)
     _, weights = att(q, rand(16, S, dk), mask, rand(16, S, DV))
     pad = (~mask)[:, None].expand_as(weights) if many else ~mask
@@ -131,7 +105,7 @@ def test_weights_sum_to_one_and_are_exactly_zero_at_padding(kind, many):
 @pytest.mark.parametrize("kind", KINDS)
 def test_padding_gets_exactly_zero_gradient_and_does_not_change_the_context(kind):
     att, dq, dk = make(kind)
-    mask = lengths_to_mask(LENGTHS)
+    mask = lengths_mask(LENGTHS)
     q, k, v = rand(B, T, dq), rand(B, S, dk).requires_grad_(), rand(B, S, DV).requires_grad_()
     context, weights = att(q, k, mask, v)
     ((context * rand(*context.shape)).sum() + (weights * rand(*weights.shape)).sum()).backward()
@@ -148,7 +122,7 @@ def test_padding_gets_exactly_zero_gradient_and_does_not_change_the_context(kind
 @pytest.mark.parametrize("kind", KINDS)
 def test_gradcheck_with_a_mask(kind):
     att, dq, dk = make(kind, dq=2, dk=3, a=2)                            # small: gradcheck is O(inputs)
-    mask = lengths_to_mask([3, 1], max_len=3)
+    mask = lengths_mask([3, 1], total_length=3)
     inputs = [rand(2, 2, dq), rand(2, 3, dk), rand(2, 3, 2)]
     names = [name for name, _ in att.named_parameters()]
     params = [p.detach().clone() for p in att.parameters()]
@@ -161,7 +135,7 @@ def test_gradcheck_with_a_mask(kind):
 
 def test_keys_projected_gives_the_same_result():
     att = AdditiveAttention(DQ, DK, A, dtype=torch.float64)
-    q, k, mask = rand(B, DQ), rand(B, S, DK), lengths_to_mask(LENGTHS)
+    q, k, mask = rand(B, DQ), rand(B, S, DK), lengths_mask(LENGTHS)
     projected = att.key_proj(k)                                          # once per source
     for a, b in zip(att(q, k, mask), att(q, k, mask, keys_projected=projected)):
         assert torch.equal(a, b)
@@ -170,7 +144,7 @@ def test_keys_projected_gives_the_same_result():
 
 
 def test_masked_softmax_broadcasts_a_source_mask_and_takes_one_row_per_query():
-    scores, mask = rand(B, T, S), lengths_to_mask(LENGTHS)
+    scores, mask = rand(B, T, S), lengths_mask(LENGTHS)
     per_query = mask[:, None].expand(B, T, S).clone()
     torch.testing.assert_close(masked_softmax(scores, mask), masked_softmax(scores, per_query), **TIGHT)
     for t in range(T):
@@ -210,7 +184,7 @@ ERRORS = [  # (kind, query shape, keys shape, values shape or None, mask, expect
     ("dot", (B, DK), (B, S, DK), None, torch.ones(B, S), r"mask must be a bool tensor .*got torch.float32"),
     ("dot", (B, DK), (B, S, DK), None, torch.ones(B, S + 1, dtype=torch.bool),
      r"mask must be \(B, S\) = \(4, 6\) .*got shape \(4, 7\)"),
-    ("additive", (B, T, DQ), (B, S, DK), None, lengths_to_mask([6, 1, 4, 3]) & EVEN_ROWS,
+    ("additive", (B, T, DQ), (B, S, DK), None, lengths_mask([6, 1, 4, 3]) & EVEN_ROWS,
      r"batch index \[1, 3\] has none \(all False\)"),
 ]
 
@@ -236,8 +210,7 @@ def test_dtype_mismatch_raises_input_error():
 def test_cuda_follows_the_inputs(kind):
     att, dq, dk = make(kind)
     q, k, v = rand(B, T, dq), rand(B, S, dk), rand(B, S, DV)
-    mask = lengths_to_mask(torch.tensor(LENGTHS, device="cuda"))
-    assert mask.device.type == "cuda" and lengths_to_mask(LENGTHS, device="cuda").device.type == "cuda"
+    mask = lengths_mask(LENGTHS, device="cuda")
     context, weights = att.to("cuda")(q.cuda(), k.cuda(), mask, v.cuda())
     assert context.device.type == "cuda" and weights.device.type == "cuda"
     ref_context, ref_weights = att.to("cpu")(q, k, mask.cpu(), v)

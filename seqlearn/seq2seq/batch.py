@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ..batching import pad
+
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<sos>", "<eos>", "<unk>")
 
@@ -64,13 +66,6 @@ class Batch:
         return Batch(self.src.to(device), self.src_lengths, self.tgt_in.to(device), self.tgt_out.to(device))
 
 
-def _pad(rows, width):
-    out = torch.full((len(rows), width), PAD, dtype=torch.long)
-    for b, row in enumerate(rows):
-        out[b, :len(row)] = torch.tensor(row, dtype=torch.long)
-    return out
-
-
 def make_batch(pairs, src_vocab, tgt_vocab):
     """The Batch of a list of (source tokens, target tokens) pairs."""
     if not pairs:
@@ -79,9 +74,10 @@ def make_batch(pairs, src_vocab, tgt_vocab):
     if min(map(len, src)) == 0:
         raise ValueError("every source needs at least one token; got an empty one")
     tgt = [tgt_vocab.encode(t) for _, t in pairs]
-    width = max(map(len, tgt)) + 1
-    return Batch(_pad(src, max(map(len, src))), torch.tensor([len(s) for s in src]),
-                 _pad([[SOS] + t for t in tgt], width), _pad([t + [EOS] for t in tgt], width))
+    src, lengths = pad([torch.tensor(s) for s in src], padding_value=PAD)
+    tgt_in, _ = pad([torch.tensor([SOS] + t) for t in tgt], padding_value=PAD)
+    tgt_out, _ = pad([torch.tensor(t + [EOS]) for t in tgt], padding_value=PAD)
+    return Batch(src, lengths, tgt_in, tgt_out)
 
 
 def batches(pairs, src_vocab, tgt_vocab, batch_size, *, generator=None):

@@ -121,14 +121,6 @@ def parse(words):
     return total + group
 
 
-def from_digits(tokens):
-    """The int a sequence of digit tokens ("3", "4", "2") spells, or None when it spells none."""
-    text = "".join(tokens)
-    if not text.isdigit() or (len(text) > 1 and text[0] == "0"):
-        return None
-    return int(text)
-
-
 def sample_number(rng, max_digits=9, zero_group=0.3):
     """A number with 1..max_digits digits (the count uniform), each 3-digit group below the
     leading one set to zero with probability zero_group, so that "two million and five" occurs."""

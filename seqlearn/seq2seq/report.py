@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compare.summary import pm
+from ..compare.summary import pm, select
 
 
 def _runs(result, **where):
-    return [r for r in result["runs"] if all(r[k] == v for k, v in where.items())]
+    return select(result["runs"], **where)
 
 
 def _table(head, rows):

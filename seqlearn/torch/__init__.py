@@ -22,7 +22,7 @@ Coverage of torch.nn (details and tests: README, "Coverage of torch.nn"):
   ``torch.load(..., weights_only=False)``, as torch.nn's own. ``bidirectional`` must be a bool.
 """
 from .._checks import InputError
-from .attention import AdditiveAttention, DotAttention, GeneralAttention, lengths_to_mask, masked_softmax
+from .attention import AdditiveAttention, DotAttention, GeneralAttention, masked_softmax
 from .gru import gru_step
 from .layers import Recurrent
 from .lstm import lstm_step
@@ -30,4 +30,4 @@ from .models import GRU, LSTM, RNN
 from .rnn import rnn_step
 
 __all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "rnn_step", "lstm_step", "gru_step",
-           "AdditiveAttention", "DotAttention", "GeneralAttention", "lengths_to_mask", "masked_softmax"]
+           "AdditiveAttention", "DotAttention", "GeneralAttention", "masked_softmax"]

@@ -16,25 +16,6 @@ from .. import _checks
 from .._checks import InputError
 
 
-def lengths_to_mask(lengths, max_len=None, device=None):
-    """Lengths (B,) -> mask (B, S) bool, True where position < length; S = max_len, else the longest.
-
-    Lengths lie in [1, S], as elsewhere in seqlearn: a sequence with no token has nothing to attend to.
-    """
-    lengths = torch.as_tensor(lengths, device=device)
-    if not len(lengths):
-        lengths = lengths.long()                                         # [] comes as float32
-    if lengths.dim() != 1 or lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
-        raise InputError(f"lengths must be 1-D integers (B,), got {lengths.dim()}-D {lengths.dtype} "
-                         f"of shape {tuple(lengths.shape)}")
-    longest = int(lengths.max()) if len(lengths) else 0
-    S = longest if max_len is None else _checks._integer("max_len", max_len)
-    bad = [n for n in lengths.tolist() if not 1 <= n <= S]
-    if bad:
-        raise InputError(f"lengths must lie in [1, {S}] (max_len, the padded length), got {bad}")
-    return torch.arange(S, device=lengths.device) < lengths[:, None]         # (B, S)
-
-
 def masked_softmax(scores, mask):
     """Softmax over the last dim of scores (B, S) or (B, T, S); exactly 0 where mask (B, S) is False.
 
