@@ -7,6 +7,11 @@ return what it returns, so ``load_state_dict`` works both ways with ``torch.nn.R
 Bahdanau et al. and Luong et al. with padding masks; the scaled dot and Luong's scores equal
 ``torch.nn.functional.scaled_dot_product_attention``.
 
+Chapter 14's recurrences, whose gates do not read h_{t-1}: the linear recurrence h_t = a_t ⊙ h_{t-1} + b_t
+solved by a loop, two parallel scans and in log space (``scan``), ``MinGRU`` and ``MinLSTM`` (Feng et al.
+2024) trained through those scans, the ``LRU`` (Orvieto et al. 2023) as a recurrence and as a convolution,
+and the ``SLSTM`` of xLSTM (Beck et al. 2024) with its stabilised exponential gates.
+
 Coverage of torch.nn (details and tests: README, "Coverage of torch.nn"):
 
 - covered: the constructor with torch.nn's checks (same exception types, its words in the messages),
@@ -25,9 +30,15 @@ from .._checks import InputError
 from .attention import AdditiveAttention, DotAttention, GeneralAttention, masked_softmax
 from .gru import gru_step
 from .layers import Recurrent
+from .lru import LRU
 from .lstm import lstm_step
+from .minrnn import MinGRU, MinLSTM, MinRNN
 from .models import GRU, LSTM, RNN
 from .rnn import rnn_step
+from .scan import linear_scan_doubling, linear_scan_log, linear_scan_loop, linear_scan_tree
+from .slstm import SLSTM, slstm_step
 
 __all__ = ["RNN", "LSTM", "GRU", "Recurrent", "InputError", "rnn_step", "lstm_step", "gru_step",
-           "AdditiveAttention", "DotAttention", "GeneralAttention", "masked_softmax"]
+           "AdditiveAttention", "DotAttention", "GeneralAttention", "masked_softmax",
+           "linear_scan_loop", "linear_scan_doubling", "linear_scan_tree", "linear_scan_log",
+           "MinRNN", "MinGRU", "MinLSTM", "LRU", "SLSTM", "slstm_step"]
