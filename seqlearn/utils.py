@@ -49,3 +49,20 @@ def expected_parameters(mode, input_size, hidden_size, num_layers=1, bias=True, 
         I = input_size if layer == 0 else D * S
         total += D * (G * (I * H + S * H + (2 * H if bias else 0)) + proj_size * H)
     return total
+
+
+def run_record(module, argv=None):
+    """Where and how a committed result was made: the command (``python -m module ARGS``), the UTC
+    date, the versions of torch, NumPy and Python, torch's thread count, the CPUs and the load
+    average at the end. ``argv``: the arguments given to ``main`` (None: the command line's)."""
+    import datetime
+    import os
+    import platform
+    import sys
+
+    import torch
+    args = sys.argv[1:] if argv is None else list(argv)
+    return {"command": " ".join(["python -m", module] + args),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "torch": torch.__version__, "numpy": np.__version__, "python": platform.python_version(),
+            "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "load_end": list(os.getloadavg())}

@@ -17,11 +17,7 @@ read once. Each group writes OUT/GROUP.json (every run, its config, the command,
 and times); ``--report`` writes OUT/README.md from the JSON files present.
 """
 import argparse
-import datetime
 import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
@@ -30,6 +26,7 @@ import torch
 
 from . import runs as R
 from .models import CELLS
+from ..utils import run_record
 
 LRS = (3e-3, 1e-2, 3e-2)
 CONFIGS = {
@@ -266,12 +263,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
         for name in args.groups:
             result = run_group(name, args.config, log=lambda s: print(s, flush=True), where=out)
-            result.update({"command": "python -m seqlearn.compare.study " + " ".join(sys.argv[1:] if argv is None
-                                                                                     else argv),
-                           "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                           "torch": torch.__version__, "numpy": np.__version__,
-                           "python": platform.python_version(), "threads": torch.get_num_threads(),
-                           "cpus": os.cpu_count(), "load_end": list(os.getloadavg())})
+            result.update(run_record("seqlearn.compare.study", argv))
             (out / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
             print(f"wrote {out / (name + '.json')} ({result['wall_s']:.0f} s)", flush=True)
     from .report import write_report
