@@ -24,7 +24,7 @@ def test_budget_counts_the_embedding_and_refuses_too_little():
     assert model.embedding.padding_idx == 0
     with pytest.raises(ValueError, match="too small for a LSTM with 6 inputs"):
         models.build("LSTM", 6, 5, 40)
-    with pytest.raises(ValueError, match="cell must be one of RNN, LSTM, GRU, BiLSTM; got 'lstm'"):
+    with pytest.raises(ValueError, match="cell must be one of RNN, LSTM, GRU, BiLSTM, minGRU, minLSTM, minGRU-2, minLSTM-2; got 'lstm'"):
         models.build("lstm", 6, 5, 5000)
     with pytest.raises(ValueError, match="is an LSTM ablation; the cell is GRU"):
         models.build("GRU", 6, 5, 5000, variant="NFG")
