@@ -6,7 +6,7 @@
   against the sequence length.
 - ``streaming``: the memory and time of one new token for a recurrent state and for attention
   over a growing context.
-- ``figures``: the chapter's plots, drawn from those results.
+- ``report`` and ``figures``: the chapter's tables and plots, drawn from those results.
 
 The models themselves (scans, minGRU/minLSTM, the LRU, the sLSTM) live in ``seqlearn.torch`` and
 ``seqlearn.numpy``.
