@@ -11,6 +11,7 @@ Shapes: ν, θ, gamma_log (N,), B_re, B_im (N, I), C_re, C_im (O, N), D (O, I); 
 import numpy as np
 
 from .._checks import InputError, check_input
+from .scan import linear_scan_loop
 
 PARAMETERS = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "C_re", "C_im", "D")
 
@@ -61,20 +62,16 @@ def lru_kernel(params, T):
 
 
 def lru_recurrent(params, u):
-    """y (B, T, O) from u (B, T, I) by the recurrence, one time step at a time."""
+    """y (B, T, O) from u (B, T, I) by the recurrence, one time step at a time (``scan``'s loop)."""
     u = _check_u(params, u)
     lam = lru_params_eigenvalues(params)                                      # (N,)
     B = params["B_re"] + 1j * params["B_im"]                                  # (N, I)
     C = params["C_re"] + 1j * params["C_im"]                                  # (O, N)
     b = np.exp(params["gamma_log"]) * (u @ B.T)                               # (B, T, N)  γ ⊙ (B u_t)
-    x = np.zeros((u.shape[0], lam.shape[0]), dtype=b.dtype)                   # (B, N)  x_0 = 0
-    y = np.empty((u.shape[0], u.shape[1], C.shape[0]))                        # (B, T, O)
-    for t in range(u.shape[1]):
-        # x_t = λ ⊙ x_{t-1} + γ ⊙ (B u_t)
-        x = lam * x + b[:, t]
-        # y_t = Re(C x_t) + D u_t
-        y[:, t] = (x @ C.T).real + u[:, t] @ params["D"].T
-    return y
+    # x_t = λ ⊙ x_{t-1} + γ ⊙ (B u_t), x_0 = 0, solved time first
+    x = linear_scan_loop(np.broadcast_to(lam, b.shape[1::-1] + lam.shape), b.swapaxes(0, 1))
+    # y_t = Re(C x_t) + D u_t
+    return (x.swapaxes(0, 1) @ C.T).real + u @ params["D"].T
 
 
 def lru_convolution(params, u):

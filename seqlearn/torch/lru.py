@@ -13,8 +13,9 @@ Unrolling the recurrence gives the convolution (the duality of S4, Gu et al. 202
 
     y_t = Σ_{k=0..t} K_k u_{t-k} + D u_t,   K_k = Re(C diag(λ^k ⊙ γ) B)   (O, I)
 
-``forward`` computes y three ways, equal up to rounding: "recurrent" (a loop over t, the reference),
-"scan" (a doubling scan, log2 T steps) and "convolution" (the kernel, applied with the FFT).
+``forward`` computes y three ways, equal up to rounding: "recurrent" (``seqlearn.torch.scan``'s
+loop, the reference), "scan" (its doubling scan, log2 T levels, with a_t = λ at every step) and
+"convolution" (the kernel, applied with the FFT).
 
 Initialisation, as in the paper's Appendix A: |λ|² uniform in [r_min², r_max²] (so λ is uniform on
 the ring r_min ≤ |λ| ≤ r_max), phase exp(θ) uniform in [0, max_phase]; B_re, B_im ~ N(0, 1/(2I)),
@@ -28,6 +29,7 @@ import torch
 from torch import nn
 
 from .._checks import InputError, _flag, _integer, check_device, check_dtype, check_input, check_state
+from .scan import linear_scan_doubling, linear_scan_loop
 
 MODES = ("recurrent", "scan", "convolution")
 _COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
@@ -148,26 +150,19 @@ class LRU(nn.Module):
 
     def _recurrence(self, b):
         """The reference: x_t = λ ⊙ x_{t-1} + b_t, one step at a time. b (B, T, N) -> x (B, T, N)."""
-        lam = self.eigenvalues()
-        x, xs = torch.zeros_like(b[:, 0]), []
-        for t in range(b.shape[1]):
-            x = lam * x + b[:, t]                                               # x_t = λ ⊙ x_{t-1} + b_t
-            xs.append(x)
-        return torch.stack(xs, dim=1)
+        return self._solve(linear_scan_loop, b)
 
     def _scan(self, b):
-        """x_t = Σ_{k=0..t} λ^k b_{t-k} in ceil(log2 T) steps (Hillis and Steele's doubling scan).
+        """The same recurrence by Hillis and Steele's doubling scan, ceil(log2 T) levels.
 
-        After the step with offset d, x_t sums the 2d newest terms, Σ_{k<2d} λ^k b_{t-k}; adding
-        λ^d times the sum d steps back doubles the window. λ is the same at every step, so the
-        general scan's running products of λ_t are just the powers λ^d.
+        It is ``seqlearn.torch.scan``'s scan, the one minGRU uses, with a_t = λ at every step.
         """
-        x, lam_d, d = b, self.eigenvalues(), 1                                  # x (B, T, N), λ^d (N,)
-        while d < b.shape[1]:
-            # x_t += λ^d x_{t-d}   (x_{t-d} = 0 for t < d)
-            x = x + lam_d * nn.functional.pad(x[:, :-d], (0, 0, d, 0))
-            lam_d, d = lam_d * lam_d, 2 * d
-        return x
+        return self._solve(linear_scan_doubling, b)
+
+    def _solve(self, scan, b):
+        b = b.transpose(0, 1)                                                  # (T, B, N), time first
+        a = self.eigenvalues().expand_as(b)                                     # a_t = λ for every t
+        return scan(a, b).transpose(0, 1)                                       # (B, T, N)
 
     def final_state(self, u):
         """The last state x_T = Σ_{t=1..T} λ^{T-t} b_t, complex (B, N), to continue with ``step``."""
