@@ -6,6 +6,7 @@ Parameters carry torch.nn's names and shapes, so ``load_state_dict(torch_model.s
 import numpy as np
 
 from .. import _checks
+from . import fast
 from .cells import CELLS
 from .projection import lstm_proj_step, lstm_proj_step_backward
 
@@ -159,6 +160,8 @@ class Recurrent:
 
     def _run_direction(self, inp, state, names, reverse, mask):
         """One layer, one direction over the whole sequence: returns (output (T, B, H), final state, tape)."""
+        if fast.applies(self, inp, mask):         # the plain LSTM runs fast.py's loop: same numbers, fewer operations
+            return fast.run_direction(self, inp, state, names, reverse)
         w_ih, w_hh, b_ih, b_hh, *extra = (self.params.get(n) for n in names)    # extra: [W_hr] or []
         gi = inp @ w_ih.T                         # (T, B, G*H): input projection for every step at once
         if b_ih is not None:
@@ -245,6 +248,8 @@ class Recurrent:
 
     def _backward_direction(self, dout, dstate, inp, names, reverse, caches, mask):
         """BPTT over one layer and direction: returns (dL/d input (T, B, In), dL/d initial state)."""
+        if isinstance(caches, fast.Tape):         # the forward pass took fast.py's loop
+            return fast.backward_direction(self, dout, dstate, inp, names, reverse, caches)
         w_ih, w_hh, b_ih, _, *extra = (self.params.get(n) for n in names)    # extra: [W_hr] or []
         T = inp.shape[0]
         dgi = np.empty((T,) + dout.shape[1:2] + (w_ih.shape[0],), self.dtype)
