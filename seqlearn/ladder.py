@@ -6,14 +6,23 @@ zero state, from torch.nn's weights ``w_ih (4H, I), w_hh (4H, H), b_ih, b_hh (4H
 output (T, B, H); ``tests/test_bench.py`` checks values and gradients against torch.nn in float64.
 ``python -m seqlearn.bench --ladder`` times them; ``seqlearn.torch.LSTM`` is the rung after the last.
 
+Each rung adds one change to the one before:
+
     per_gate     eight small matrix products per step (one per gate and input); x[t] indexed in the loop
     fused_gates  two products per step: x_t W_ih^T and h W_hh^T give all four gates at once
-    hoisted      x W_ih^T for all steps in one GEMM before the loop, b_ih + b_hh added once; gi[t] in the loop
-    unbind       gi.unbind(0) instead of gi[t]: each gi[t] costs a (T, B, 4H) gradient in backward, O(T^2)
+    unbind       x.unbind(0) instead of x[t]: each x[t] costs a (T, B, I) gradient in backward, O(T^2)
+    hoisted      x W_ih^T for all steps in one GEMM before the loop, b_ih + b_hh added once
 
-Beyond the ladder: ``scripted`` (the ``unbind`` loop compiled by TorchScript), ``compiled_cell`` and
+After them come seqlearn.torch.LSTM's two loops: ``layers.py`` (W_hh's gradient in one product after
+the loop) and ``fast.py`` (in-place inference, a hand-written backward). ``indexed`` is ``hoisted``
+with gi[t] instead of the unbound views: the trap the order of the rungs avoids, kept to measure it.
+
+Beyond the ladder: ``scripted`` (the ``hoisted`` loop compiled by TorchScript), ``compiled_cell`` and
 ``compiled_layer`` (torch.compile of the step or of the whole unrolled loop), and
 ``bidirectional_batched``, which runs both directions of a BiLSTM in one batched product per step.
+
+The ladder retraces, for teaching, what PyTorch's own RNN benchmarks (``benchmarks/fastrnns`` in the
+PyTorch repository) compare: their "premul" LSTM is the ``hoisted`` rung.
 """
 import warnings
 from typing import List
@@ -56,20 +65,19 @@ def fused_gates(x, w_ih, w_hh, b_ih, b_hh):
     return torch.stack(outs)
 
 
-def hoisted(x, w_ih, w_hh, b_ih, b_hh):
-    """Rung 2: the input projection of every step in one GEMM before the loop, biases added once."""
-    gi = nnf.linear(x, w_ih, b_ih + b_hh)         # (T, B, 4H)
+def unbind(x, w_ih, w_hh, b_ih, b_hh):
+    """Rung 2: as rung 1, with the input split into T views once (its backward is linear in T)."""
     h = c = x.new_zeros(x.shape[1], w_hh.shape[1])
     outs = []
-    for t in range(x.shape[0]):
-        h, c = cell(gi[t] + h @ w_hh.T, c)        # gi[t]: a full-size gradient per step in backward
+    for x_t in x.unbind(0):
+        h, c = cell(nnf.linear(x_t, w_ih, b_ih) + nnf.linear(h, w_hh, b_hh), c)
         outs.append(h)
     return torch.stack(outs)
 
 
-def unbind(x, w_ih, w_hh, b_ih, b_hh):
-    """Rung 3: as rung 2, with the projection split into T views once (backward linear in T)."""
-    gi = nnf.linear(x, w_ih, b_ih + b_hh).unbind(0)
+def hoisted(x, w_ih, w_hh, b_ih, b_hh):
+    """Rung 3: the input projection of every step in one GEMM before the loop, biases added once."""
+    gi = nnf.linear(x, w_ih, b_ih + b_hh).unbind(0)   # (T, B, 4H), split into T views
     h = c = x.new_zeros(x.shape[1], w_hh.shape[1])
     outs = []
     for gi_t in gi:
@@ -78,9 +86,20 @@ def unbind(x, w_ih, w_hh, b_ih, b_hh):
     return torch.stack(outs)
 
 
-def _unbind_typed(x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor,
+def indexed(x, w_ih, w_hh, b_ih, b_hh):
+    """``hoisted`` with gi[t] in the loop: in backward each gi[t] makes a full (T, B, 4H) gradient."""
+    gi = nnf.linear(x, w_ih, b_ih + b_hh)
+    h = c = x.new_zeros(x.shape[1], w_hh.shape[1])
+    outs = []
+    for t in range(x.shape[0]):
+        h, c = cell(gi[t] + h @ w_hh.T, c)
+        outs.append(h)
+    return torch.stack(outs)
+
+
+def _hoisted_typed(x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor,
                   b_hh: torch.Tensor) -> torch.Tensor:
-    """``unbind`` with type annotations and the cell inlined, as TorchScript wants it."""
+    """``hoisted`` with type annotations and the cell inlined, as TorchScript wants it."""
     gi = nnf.linear(x, w_ih, b_ih + b_hh).unbind(0)
     h = torch.zeros(x.shape[1], w_hh.shape[1], dtype=x.dtype, device=x.device)
     c = torch.zeros_like(h)
@@ -94,17 +113,17 @@ def _unbind_typed(x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih:
 
 
 def scripted():
-    """The ``unbind`` rung compiled by TorchScript (the loop stays a loop: compiling takes milliseconds).
+    """The ``hoisted`` rung compiled by TorchScript (the loop stays a loop: compiling takes milliseconds).
 
     torch 2.13 deprecates TorchScript in favour of torch.compile; it stays here as a data point.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", DeprecationWarning)
-        return torch.jit.script(_unbind_typed)
+        return torch.jit.script(_hoisted_typed)
 
 
 def compiled_cell(**options):
-    """The ``unbind`` rung with its elementwise cell compiled by torch.compile (fused into one kernel)."""
+    """The ``hoisted`` rung with its elementwise cell compiled by torch.compile (fused into one kernel)."""
     fast_cell = torch.compile(cell, **options)
 
     def layer(x, w_ih, w_hh, b_ih, b_hh):
@@ -119,8 +138,8 @@ def compiled_cell(**options):
 
 
 def compiled_layer(**options):
-    """torch.compile of the whole ``unbind`` layer: the T-step loop is unrolled into one graph."""
-    return torch.compile(unbind, **options)
+    """torch.compile of the whole ``hoisted`` layer: the T-step loop is unrolled into one graph."""
+    return torch.compile(hoisted, **options)
 
 
 def bidirectional_batched(x, forward_weights, reverse_weights):
@@ -145,4 +164,4 @@ def bidirectional_batched(x, forward_weights, reverse_weights):
     return torch.cat([out[:, 0], out[:, 1].flip(0)], dim=2)
 
 
-RUNGS = {"per_gate": per_gate, "fused_gates": fused_gates, "hoisted": hoisted, "unbind": unbind}
+RUNGS = {"per_gate": per_gate, "fused_gates": fused_gates, "unbind": unbind, "hoisted": hoisted}

@@ -1,13 +1,19 @@
 """The benchmark harness and the LSTM variants of seqlearn.ladder: correctness and output format, never speed."""
 import json
 import math
+import subprocess
+import sys
+import threading
+import time
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 import seqlearn.torch as st
 from seqlearn import bench, ladder
+from seqlearn.bench import worker
 
 T, B, I, H = 7, 3, 4, 5
 
@@ -28,11 +34,11 @@ def max_grad_diff(fn, ref, x):
         return max([float((got - expected).abs().max())] + [float((a - b).abs().max()) for a, b in zip(g_got, g_exp)])
 
 
-@pytest.mark.parametrize("name", list(ladder.RUNGS) + ["scripted"])
+@pytest.mark.parametrize("name", list(ladder.RUNGS) + ["indexed", "scripted"])
 def test_every_rung_is_torch_nn_lstm_in_float64(name):
     torch.manual_seed(0)
     ref = torch.nn.LSTM(I, H, dtype=torch.float64)
-    fn = ladder.scripted() if name == "scripted" else ladder.RUNGS[name]
+    fn = {"scripted": ladder.scripted(), "indexed": ladder.indexed}.get(name) or ladder.RUNGS[name]
     x = torch.randn(T, B, I, dtype=torch.float64, requires_grad=True)
     assert max_grad_diff(lambda x: fn(x, *weights(ref)), ref, x) < 1e-12
 
@@ -85,12 +91,87 @@ def test_measure_interleaves_rounds_and_reports_median_ratios():
     assert stats["cand"]["rounds"] == 5 and stats["cand"]["median_s"] == 2.0
 
 
+def test_measure_times_a_case_with_a_block_method_by_that_method():
+    """A case in another process (the NumPy worker) times its own blocks; the others use ``block``."""
+    class Remote:
+        def __init__(self):
+            self.blocks = []
+
+        def block(self, n):
+            self.blocks.append(n)
+            return 3.0
+
+    def ref():
+        pass
+
+    remote, local = Remote(), []
+    stats = bench.measure({"torch.nn": ref, "remote": remote}, lambda fn, n: local.append(fn) or 1.0,
+                          budget=0, min_rounds=4, max_rounds=4)
+    assert len(remote.blocks) == 2 + 4 and local == [ref] * (2 + 4)    # warm-up, sizing, then the rounds
+    assert stats["remote"]["ratio"] == 3.0 and stats["remote"]["median_s"] == 3.0
+
+
+@pytest.mark.parametrize("mode", bench.MODES)
+def test_the_numpy_worker_computes_what_seqlearn_numpy_computes_here(mode):
+    model = bench.models("BiLSTM", (T, B, I, H), torch.float64, "cpu")["seqlearn.numpy"]
+    rng = np.random.default_rng(0)
+    x, grad = rng.standard_normal((T, B, I)), rng.standard_normal((T, B, 2 * H))
+    with bench.NumpyWorker(threads=1) as worker:
+        got = worker.setup(model, x, grad, mode).run()
+        assert worker.block(2) > 0
+    want = {"output": model(x)[0]}
+    if mode == "forward+backward":
+        want["grad_input"] = model.backward(grad)[0]
+        want["grads"] = model.grads
+        assert list(got["grads"]) == list(want["grads"])
+    assert set(got) == set(want)
+    for key in ("output", "grad_input"):
+        if key in want:
+            np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-14)
+    for name, g in want.get("grads", {}).items():
+        np.testing.assert_allclose(got["grads"][name], g, rtol=1e-12, atol=1e-14)
+
+
+def test_settle_waits_while_a_thread_of_this_process_spins():
+    """What keeps one process's spinning thread pool off the cores while the other process times a block."""
+    stop = time.perf_counter() + 0.3
+
+    def spin():
+        while time.perf_counter() < stop:
+            pass
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    start = time.perf_counter()
+    worker.settle()
+    waited = time.perf_counter() - start
+    spinner.join()
+    assert waited > 0.15
+    start = time.perf_counter()
+    worker.settle()                               # now quiet: one pause
+    assert time.perf_counter() - start < 0.5
+
+
+def test_the_numpy_worker_runs_without_torch_and_with_the_thread_count_asked_for():
+    with bench.NumpyWorker(threads=1) as worker:
+        info = worker.info
+        with pytest.raises(RuntimeError, match="the NumPy worker failed"):    # its traceback comes back
+            worker.ask("block", 1)                # no case set up yet
+        assert worker.ask("info") == info         # and it carries on
+    assert info["torch_imported"] is False and info["numpy"] == np.__version__
+    assert info["threads_env"] == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    assert worker.process.returncode == 0         # it stopped when asked to
+    pytest.importorskip("threadpoolctl")
+    assert info["blas"] and all("(1 threads)" in pool for pool in info["blas"])
+
+
 def test_quick_table_writes_markdown_json_and_plot(tmp_path):
     result = bench.main(["--quick", "--out", str(tmp_path), "--name", "t"])
     files = {p.name for p in tmp_path.iterdir()}
     assert files == {"t.md", "t.json", "t.png"}
     data = json.loads((tmp_path / "t.json").read_text())
     assert data["meta"]["torch_threads"] >= 1 and data["meta"]["command"].startswith("python -m seqlearn.bench")
+    assert data["meta"]["numpy_timing"].startswith("own process (torch not imported)")
     records = data["records"]
     assert len(records) == len(result["records"])
     cases = {(r["dtype"], r["kind"], r["mode"]) for r in records}
@@ -105,16 +186,35 @@ def test_quick_table_writes_markdown_json_and_plot(tmp_path):
                      ("float64", "torch.nn"), ("float64", "seqlearn.numpy")}
     md = (tmp_path / "t.md").read_text()
     assert "## cpu, float32, forward+backward" in md and "| tiny (5, 2, 3, 4) | BiLSTM |" in md
+    assert "seqlearn.numpy's timing: own process (torch not imported)" in md and "inter-op" in md
     assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_command_times_seqlearn_numpy_in_its_own_process(tmp_path):
+    """``python -m seqlearn.bench --quick`` end to end, as a user runs it."""
+    subprocess.run([sys.executable, "-m", "seqlearn.bench", "--quick", "--threads", "2", "--out", str(tmp_path)],
+                   check=True, capture_output=True, timeout=600)
+    meta = json.loads((tmp_path / "quick_cpu.json").read_text())["meta"]
+    assert meta["numpy_timing"] == "own process (torch not imported), OPENBLAS/OMP/MKL_NUM_THREADS=2"
+    assert meta["numpy_worker"]["torch_imported"] is False and meta["numpy_worker"]["blas"]
+    assert "seqlearn.numpy's timing: own process" in (tmp_path / "quick_cpu.md").read_text()
+
+
+def test_numpy_in_process_keeps_the_old_way(tmp_path):
+    bench.main(["--quick", "--numpy-in-process", "--kinds", "RNN", "--dtypes", "float64", "--out", str(tmp_path),
+                "--name", "p"])
+    data = json.loads((tmp_path / "p.json").read_text())
+    assert data["meta"]["numpy_timing"] == "in process" and "numpy_worker" not in data["meta"]
+    assert {r["impl"] for r in data["records"]} == {"torch.nn", "seqlearn.numpy"}
 
 
 def test_quick_ladder_runs_every_rung(tmp_path):
     bench.main(["--quick", "--ladder", "--out", str(tmp_path), "--name", "l"])
     data = json.loads((tmp_path / "l.json").read_text())
     lstm = {r["impl"] for r in data["records"] if r["kind"] == "LSTM"}
-    assert set(ladder.RUNGS) | {"torch.nn", "seqlearn.torch", "TorchScript layer"} <= lstm
+    assert set(ladder.RUNGS) | {"torch.nn", "layers.py loop", "seqlearn.torch", "TorchScript layer"} <= lstm
     bi = {r["impl"] for r in data["records"] if r["kind"] == "BiLSTM"}
-    assert bi == {"torch.nn", "seqlearn.torch", "batched directions"}
+    assert bi == {"torch.nn", "layers.py loop", "seqlearn.torch", "batched directions"}
 
 
 def test_render_rewrites_markdown_from_json(tmp_path):
@@ -136,7 +236,9 @@ def test_cuda_request_without_cuda_is_skipped_cleanly(tmp_path, capsys):
 def test_quick_cuda_run_turns_tf32_off(tmp_path):
     bench.main(["--device", "cuda", "--quick", "--out", str(tmp_path), "--name", "g"])
     data = json.loads((tmp_path / "g.json").read_text())
-    assert "ieee" in json.dumps(data["meta"]["fp32_precision"]) or data["meta"]["fp32_precision"].get("cudnn.allow_tf32") is False
+    precision = data["meta"]["fp32_precision"]
+    assert "ieee" in json.dumps(precision) or precision.get("cudnn.allow_tf32") is False
+    assert "numpy_timing" not in data["meta"]     # no NumPy on a GPU
     assert {"torch.nn", "seqlearn.torch", "seqlearn.torch+graph"} <= {r["impl"] for r in data["records"]}
 
 
@@ -182,8 +284,6 @@ def test_a_run_writes_outside_the_package_unless_asked(tmp_path, monkeypatch):
 
 def test_ctrl_c_stops_the_benchmark_without_a_traceback(tmp_path):
     import signal
-    import subprocess
-    import sys
     # A terminal delivers Ctrl-C to a process that has not ignored SIGINT. A test run started in the
     # background (`cmd &` in a script, some CI runners) inherits SIGINT ignored, and Python then keeps
     # it ignored: give the child the terminal's default back.
