@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -300,3 +301,21 @@ def test_ctrl_c_stops_the_benchmark_without_a_traceback(tmp_path):
     assert proc.returncode == 130
     assert "Traceback" not in err and "interrupted: no results written" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_readme_targets_table_is_what_the_committed_runs_say():
+    """benchmarks/README.md's targets table is the output of python -m seqlearn.bench.targets."""
+    from seqlearn.bench import targets
+
+    readme = (Path(__file__).resolve().parents[1] / "benchmarks" / "README.md").read_text()
+    table = targets.markdown()
+    assert len(table.splitlines()) == 2 + len(targets.TARGETS)
+    assert table in readme, "re-run `python -m seqlearn.bench.targets` and paste its table into the README"
+
+
+def test_targets_name_a_missing_case_clearly():
+    from seqlearn.bench import targets
+
+    run = {"meta": {"command": "python -m seqlearn.bench --kinds GRU"}, "records": []}
+    with pytest.raises(ValueError, match="expected one record of seqlearn.torch LSTM forward medium float32"):
+        targets.ratio(run, "seqlearn.torch", "LSTM", "forward", "medium")

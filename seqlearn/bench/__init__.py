@@ -17,8 +17,8 @@ torch's and NumPy's thread pools do not share one process, and each process lets
 before the other's block. On CUDA a block is timed with CUDA events after a synchronisation.
 
 The modules: ``cases`` (sizes, kinds, operation counts, models), ``harness`` (what is timed and how),
-``worker`` (the NumPy process), ``table`` and ``ladder`` (the two benchmarks), ``report`` (markdown
-and plots), ``cli`` (the command line).
+``worker`` (the NumPy process), ``table`` and ``ladder`` (the two benchmarks), ``targets`` (the speed
+targets against the committed runs), ``report`` (markdown and plots), ``cli`` (the command line).
 """
 import importlib
 
