@@ -1,7 +1,7 @@
 """seqlearn.torch's fast paths (fast.py) give layers.py's numbers, and torch.nn's, in float64.
 
-fast.py has two loops: inference (no gradient wanted) for the RNN, LSTM and GRU, and the vanilla LSTM
-under autograd with a hand-written backward. Each test runs the fast path, the plain path
+fast.py has two kinds of loop: inference (no gradient wanted), and training (under autograd, with a
+hand-written backward), each for the RNN, the vanilla LSTM and torch's GRU. Each test runs the fast path, the plain path
 (fast.ENABLED = False) and torch.nn on the same weights and inputs.
 """
 import itertools
@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.autograd.forward_ad as fwAD
 from torch.nn.utils.rnn import pack_padded_sequence
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import seqlearn.torch as st
 from seqlearn.torch import fast
@@ -169,3 +170,41 @@ def test_packed_forward_ad_and_vmap_take_the_plain_path():
     torch.testing.assert_close(jvp[1], jvp[0])
     batched = torch.func.vmap(lambda xb: ours(xb)[0], in_dims=1, out_dims=1)(x)
     torch.testing.assert_close(batched, ref(x)[0].detach())
+
+
+class _CountOperators(TorchDispatchMode):
+    """Counts the ATen operators that run, below Python and autograd (the backward pass's too)."""
+
+    def __enter__(self):
+        self.calls = 0
+        return super().__enter__()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.calls += 1
+        return func(*args, **(kwargs or {}))
+
+
+def _calls_per_step(kind, backward):
+    """ATen operators per time step of one layer's inference, or of its backward pass: T = 20 minus T = 10."""
+    counts = []
+    for T in (10, 20):
+        torch.manual_seed(0)
+        model = getattr(st, kind)(4, 5)
+        x = torch.randn(T, 3, 4, requires_grad=backward)
+        with _CountOperators() as counter:
+            if backward:
+                out, _ = model(x)
+                counter.calls = 0                      # count the backward pass only
+                out.backward(torch.ones_like(out))
+            else:
+                with torch.no_grad():
+                    model(x)
+        counts.append(counter.calls)
+    assert (counts[1] - counts[0]) % 10 == 0, counts
+    return (counts[1] - counts[0]) // 10
+
+
+@pytest.mark.parametrize("kind,inference,backward", [("RNN", 2, 3), ("LSTM", 7, 6), ("GRU", 6, 4)])
+def test_operators_per_step_are_those_the_docstring_and_chapter_15_state(kind, inference, backward):
+    assert _calls_per_step(kind, backward=False) == inference
+    assert _calls_per_step(kind, backward=True) == backward

@@ -13,7 +13,7 @@ faster is to start fewer of them. Two cases are common enough to deserve their o
   autograd Functions for a whole layer and direction: the forward is the loop above, keeping what backward
   needs of every step (the LSTM's gates, c_t and tanh(c_t); the GRU's r, z, n and h W_hn^T; h); the backward is BPTT
   written by hand, as ``seqlearn.numpy``'s, with everything that does not depend on the recurrence
-  computed for all steps at once before the loop (per step 6 calls for the LSTM, 3 for the GRU and
+  computed for all steps at once before the loop (per step 6 calls for the LSTM, 4 for the GRU and 3 for
   the RNN) and the weight gradients as single products after it.
   A backward that builds a graph (``create_graph=True``), or runs under ``vmap`` (batched gradients),
   runs ``layers.py``'s loop again under autograd instead, so higher-order gradients stay exact.
@@ -209,14 +209,14 @@ class _LSTMLayer(torch.autograd.Function):
         dh_next = grad_hn.clone() if grad_hn is not None else h0.new_zeros(B, H)
         dc = grad_cn.clone() if grad_cn is not None else c0.new_zeros(B, H)
         dh, dc_ = h0.new_empty(B, H), dc.unsqueeze(1)
-        A, A_o, K, f = A.unbind(0), A_o.unbind(0), K.unbind(0), f.unbind(0)
+        A, A_o, K, f, da_k = A.unbind(0), A_o.unbind(0), K.unbind(0), f.unbind(0), da.unbind(0)
         for k in range(T - 1, -1, -1):
             h_grad = torch.add(dh_next, go[k], out=dh) if grad_out is not None else dh_next.clone()
             dc.addcmul_(h_grad, K[k])               # dc_k: from c_{k+1} (already times f_{k+1}) and from h_k
             torch.mul(dc_, A[k], out=da3[k])        # da_i, da_f, da_g
             torch.mul(h_grad, A_o[k], out=da_o[k])  # da_o
             if k > 0 or ctx.needs_input_grad[3]:   # dL/dh_{k-1} (for h_0 only if it wants a gradient)
-                torch.mm(da[k], w_hh, out=dh_next)
+                torch.mm(da_k[k], w_hh, out=dh_next)
             dc.mul_(f[k])                           # dL/dc_{k-1} through the cell path
         need = ctx.needs_input_grad
         d_inp, *d_weights = _grads_after_loop([need[2], *need[5:]], inp, w_ih, hs, da, None, ctx.reverse, has_bias)
@@ -288,13 +288,13 @@ class _GRULayer(torch.autograd.Function):
         dgh3, dgh_k = dgh.view(T, B, 3, H).unbind(0), dgh.unbind(0)
         go = (grad_out.flip(0) if ctx.reverse else grad_out).unbind(0) if grad_out is not None else None
         dh_next = grad_hn.clone() if grad_hn is not None else h0.new_zeros(B, H)
-        P, z_k, dh = P.unbind(0), z.unbind(0), dhs.unbind(0)
+        P, z_k, dh, dh3 = P.unbind(0), z.unbind(0), dhs.unbind(0), dhs.unsqueeze(2).unbind(0)
         for k in range(T - 1, -1, -1):
             if go is None:
                 dh[k].copy_(dh_next)
             else:
                 torch.add(dh_next, go[k], out=dh[k])
-            torch.mul(dh[k].unsqueeze(1), P[k], out=dgh3[k])
+            torch.mul(dh3[k], P[k], out=dgh3[k])
             if k > 0 or ctx.needs_input_grad[3]:   # dL/dh_{k-1} (for h_0 only if it wants a gradient)
                 torch.addmm(torch.mul(dh[k], z_k[k], out=dh_next), dgh_k[k], w_hh, out=dh_next)
         need = ctx.needs_input_grad
