@@ -90,9 +90,10 @@ class Recurrent(RecurrentBase):
     def _run_direction(self, inp, state, weights, reverse, mask, defer=None):
         """One layer, one direction over the sequence: returns (output (T, B, H), final state tuple).
 
-        defer=None first asks fast.py for a faster loop (inference; training the vanilla LSTM); else
-        defer=True runs the loop with W_hh detached and dW_hh formed after it (_DeferredWeightGrad);
-        None chooses that, inside _FastPath, for the RNN and the LSTM under autograd.
+        defer=None first asks fast.py for a faster loop (inference, and training the RNN, the vanilla
+        LSTM and the GRU); where none applies (padded batches, projections, variants), it chooses
+        defer=True, inside _FastPath, for the RNN and the LSTM under autograd: the loop runs with W_hh
+        detached and dW_hh formed after it (_DeferredWeightGrad). defer=False is plain autograd.
         """
         if defer is None:
             fast_path = fast.path(self, inp, state, weights, mask)    # fast.py: the same numbers, fewer calls
