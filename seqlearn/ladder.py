@@ -98,7 +98,7 @@ def indexed(x, w_ih, w_hh, b_ih, b_hh):
 
 
 def _hoisted_typed(x: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor,
-                  b_hh: torch.Tensor) -> torch.Tensor:
+                   b_hh: torch.Tensor) -> torch.Tensor:
     """``hoisted`` with type annotations and the cell inlined, as TorchScript wants it."""
     gi = nnf.linear(x, w_ih, b_ih + b_hh).unbind(0)
     h = torch.zeros(x.shape[1], w_hh.shape[1], dtype=x.dtype, device=x.device)

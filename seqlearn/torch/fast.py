@@ -392,10 +392,18 @@ def _plain_backward(ctx, n_state, grads):
     with torch.enable_grad():
         out, final = ctx.module._run_direction(inp, state, [w_ih, w_hh, *bias, None], ctx.reverse, None,
                                                defer=False)
-    used = [(t, gr) for t, gr in zip((out, *final), grads) if gr is not None]
+    return input_grads(ctx, inputs, (out, *final), grads, create_graph=True)
+
+
+def input_grads(ctx, inputs, outs, grads, create_graph):
+    """What the backward of a layer Function with inputs (module, reverse, *inputs) returns: the gradients
+    of ``outs``, weighted by ``grads`` (None where an output is unused), with respect to the inputs that
+    ``ctx.needs_input_grad`` asks for, by autograd on a graph from ``inputs`` to ``outs``; None elsewhere.
+    """
+    used = [(t, gr) for t, gr in zip(outs, grads) if gr is not None]
     wanted = [k for k, need in enumerate(ctx.needs_input_grad[2:]) if need]
     got = torch.autograd.grad([t for t, _ in used], [inputs[k] for k in wanted], [gr for _, gr in used],
-                              create_graph=True, allow_unused=True) if used and wanted else ()
+                              create_graph=create_graph, allow_unused=True) if used and wanted else ()
     result = [None] * (len(ctx.needs_input_grad) - 2)
     for k, gr in zip(wanted, got):
         result[k] = gr

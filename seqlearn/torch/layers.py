@@ -222,11 +222,4 @@ class _FastPath(torch.autograd.Function):
             inputs, outs = ctx.inner or _FastPath.loop(
                 ctx, [t.detach().requires_grad_(t.requires_grad) for t in ctx.saved_tensors], True)
         ctx.inner = None
-        wanted = [i for i, need in enumerate(ctx.needs_input_grad[2:]) if need]
-        used = [(o, g) for o, g in zip(outs, grads) if g is not None]
-        got = torch.autograd.grad([o for o, _ in used], [inputs[i] for i in wanted], [g for _, g in used],
-                                  create_graph=create_graph, allow_unused=True) if used and wanted else ()
-        result = [None] * (len(ctx.needs_input_grad) - 2)
-        for i, g in zip(wanted, got):
-            result[i] = g
-        return (None, None, *result)
+        return fast.input_grads(ctx, inputs, outs, grads, create_graph)
